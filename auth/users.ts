@@ -1,0 +1,127 @@
+import { count, eq } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { users } from "../db/schema.ts";
+import { DomainError } from "../errors.ts";
+import type { SecretBox } from "./secretbox.ts";
+
+export type User = typeof users.$inferSelect;
+export type Role = User["role"];
+
+const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
+
+export function validateUsername(name: string): string {
+  if (!USERNAME.test(name)) {
+    throw new DomainError(
+      "invalid",
+      "username must be 1–64 letters, digits or . _ @ - (no spaces)",
+    );
+  }
+  return name;
+}
+
+export function validatePassword(password: string): string {
+  if (password.length < 4 || password.length > 256) {
+    throw new DomainError("invalid", "password must be 4–256 characters");
+  }
+  return password;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return Bun.password.hash(password, { algorithm: "argon2id" });
+}
+
+/** Users: accounts, roles and both passwords (web and Subsonic). */
+export class Users {
+  constructor(
+    private readonly database: Database,
+    private readonly box: SecretBox,
+  ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(users);
+    return row?.n ?? 0;
+  }
+
+  async byName(username: string): Promise<User | undefined> {
+    return this.db.query.users.findFirst({ where: eq(users.username, username) });
+  }
+
+  async byId(id: number): Promise<User | undefined> {
+    return this.db.query.users.findFirst({ where: eq(users.id, id) });
+  }
+
+  list(): Promise<User[]> {
+    return this.db.query.users.findMany({ orderBy: users.username });
+  }
+
+  /** Creates an account; its Subsonic password starts equal to the login password. */
+  async create(input: { username: string; password: string; role?: Role }): Promise<User> {
+    const username = validateUsername(input.username);
+    const password = validatePassword(input.password);
+    const [passwordHash, subsonicPassword] = await Promise.all([
+      hashPassword(password),
+      this.box.seal(password),
+    ]);
+    const inserted = await this.database.write((db) =>
+      db
+        .insert(users)
+        .values({ username, passwordHash, subsonicPassword, role: input.role ?? "user" })
+        .onConflictDoNothing()
+        .returning(),
+    );
+    const user = inserted[0];
+    if (!user) throw new DomainError("conflict", `user "${username}" already exists`);
+    return user;
+  }
+
+  /** Sets the login password and, unless told otherwise, the Subsonic password too. */
+  async setPassword(username: string, password: string, alsoSubsonic = true): Promise<void> {
+    validatePassword(password);
+    const passwordHash = await hashPassword(password);
+    const values: Partial<User> = { passwordHash };
+    if (alsoSubsonic) values.subsonicPassword = await this.box.seal(password);
+    await this.update(username, values);
+  }
+
+  async setSubsonicPassword(username: string, password: string | null): Promise<void> {
+    if (password !== null) validatePassword(password);
+    const sealed = password === null ? null : await this.box.seal(password);
+    await this.update(username, { subsonicPassword: sealed });
+  }
+
+  async setRole(username: string, role: Role): Promise<void> {
+    await this.update(username, { role });
+  }
+
+  async setSubsonicPasswordAuth(username: string, allowed: boolean): Promise<void> {
+    await this.update(username, { subsonicPasswordAuth: allowed });
+  }
+
+  private async update(username: string, values: Partial<User>): Promise<void> {
+    const updated = await this.database.write((db) =>
+      db.update(users).set(values).where(eq(users.username, username)).returning({ id: users.id }),
+    );
+    if (updated.length === 0) throw new DomainError("not_found", `no user "${username}"`);
+  }
+
+  verifyPassword(user: User, password: string): Promise<boolean> {
+    return Bun.password.verify(password, user.passwordHash);
+  }
+
+  /** The stored Subsonic password in clear, or undefined when none is kept. */
+  async subsonicPassword(user: User): Promise<string | undefined> {
+    if (!user.subsonicPassword) return undefined;
+    return this.box.open(user.subsonicPassword);
+  }
+
+  /** Creates the configured admin when no user exists yet; true when it did. */
+  async ensureAdmin(username?: string, password?: string): Promise<boolean> {
+    if (!username || !password || (await this.count()) > 0) return false;
+    await this.create({ username, password, role: "admin" });
+    return true;
+  }
+}

@@ -1,0 +1,96 @@
+import { ApiKeys } from "./auth/apikeys.ts";
+import { SecretBox } from "./auth/secretbox.ts";
+import { Sessions } from "./auth/sessions.ts";
+import { SubsonicAuth } from "./auth/subsonic.ts";
+import { LoginThrottle } from "./auth/throttle.ts";
+import { Users } from "./auth/users.ts";
+import type { Config } from "./config.ts";
+import { Database } from "./db/client.ts";
+import { createEdge, type Edge } from "./edge/index.ts";
+import { Jobs } from "./jobs/jobs.ts";
+import { LocalDispatcher } from "./jobs/local-dispatcher.ts";
+import { QStashQueue } from "./jobs/qstash-queue.ts";
+import type { JobQueue } from "./jobs/queue.ts";
+import { localSigningKeys, type SigningKeys } from "./jobs/signing.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+/** Everything the routes and jobs need, built once per process. */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  database: Database;
+  edge: Edge;
+  queue: JobQueue;
+  /** Keys that job callbacks must be signed with (QStash's, or the dispatcher's own). */
+  signingKeys: SigningKeys;
+  jobs: Jobs;
+  users: Users;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  throttle: LoginThrottle;
+  subsonicAuth: SubsonicAuth;
+}
+
+export interface ContextOptions {
+  log?: Logger;
+  /** Lets tests deliver the dispatcher's POSTs into the app without a socket. */
+  dispatcherFetch?: (request: Request) => Promise<Response>;
+  dispatcherPollMs?: number;
+  dispatcherBackoffBaseMs?: number;
+}
+
+/** Builds the context; call `open()` (migrations) before serving. */
+export function createContext(config: Config, options: ContextOptions = {}): AppContext {
+  const log = options.log ?? createLogger(config.logLevel);
+  const database = new Database(config);
+  const edge = createEdge(config);
+  const signingKeys: SigningKeys = config.qstash ?? localSigningKeys(config.dataDir);
+  let jobs: Jobs | undefined;
+  const queue: JobQueue = config.qstash
+    ? new QStashQueue(config.publicUrl, config.qstash)
+    : new LocalDispatcher({
+        database,
+        publicUrl: config.publicUrl,
+        keys: signingKeys,
+        lock: edge.lock,
+        log,
+        fetch: options.dispatcherFetch,
+        pollMs: options.dispatcherPollMs,
+        backoffBaseMs: options.dispatcherBackoffBaseMs,
+        onDeadLetter: (_name, body, error) => jobs?.deadLettered(body, error) ?? Promise.resolve(),
+      });
+  jobs = new Jobs(database, queue, edge.pubsub, log);
+  const users = new Users(database, new SecretBox(config.secret));
+  const apiKeys = new ApiKeys(database);
+  const throttle = new LoginThrottle(edge.limiter, edge.cache);
+  return {
+    config,
+    log,
+    database,
+    edge,
+    queue,
+    signingKeys,
+    jobs,
+    users,
+    sessions: new Sessions(database),
+    apiKeys,
+    throttle,
+    subsonicAuth: new SubsonicAuth(users, apiKeys, throttle),
+  };
+}
+
+/** Names, once, which adapter serves each shared concern. */
+export function describeAdapters(ctx: AppContext): string {
+  const db = ctx.config.databaseUrl.startsWith("file:")
+    ? `libSQL file ${ctx.config.databaseUrl.slice(5)}`
+    : `libSQL remote ${new URL(ctx.config.databaseUrl).host}${ctx.config.databaseSyncUrl ? " (embedded replica)" : ""}`;
+  const { cache, lock, limiter, pubsub } = ctx.edge;
+  return [
+    `database: ${db}`,
+    `cache: ${cache.adapter}`,
+    `lock: ${lock.adapter}`,
+    `rate limit: ${limiter.adapter}`,
+    `pub/sub: ${pubsub.adapter}`,
+    `jobs: ${ctx.queue.adapter}`,
+  ].join(", ");
+}

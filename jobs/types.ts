@@ -1,0 +1,29 @@
+import type { jobs } from "../db/schema.ts";
+
+export type JobRow = typeof jobs.$inferSelect;
+
+export interface JobContext<P = unknown, C = unknown> {
+  job: JobRow;
+  payload: P;
+  /** Where the previous chunk stopped; undefined on the first. */
+  cursor: C | undefined;
+  /** Epoch ms by which a chunk should return its cursor. */
+  deadline: number;
+  log(message: string, level?: "debug" | "info" | "warn" | "error"): Promise<void>;
+  progress(done: number, total?: number): Promise<void>;
+  /** True once a cancel was asked for: stop at the next safe point. */
+  cancelRequested(): Promise<boolean>;
+}
+
+export type JobOutcome<C = unknown> =
+  | { done: true; result?: unknown }
+  | { done: false; cursor: C };
+
+/** A job: plain domain code, idempotent (delivery is at-least-once). */
+export interface JobHandler<P = unknown, C = unknown> {
+  name: string;
+  /** Time budget of one chunk, ms. */
+  budgetMs?: number;
+  maxAttempts?: number;
+  run(ctx: JobContext<P, C>): Promise<JobOutcome<C>>;
+}

@@ -1,0 +1,74 @@
+import { Elysia } from "elysia";
+import type { User } from "../../auth/users.ts";
+import type { AppContext } from "../../context.ts";
+import { clientIp } from "../client-ip.ts";
+import { subsonicParams } from "./params.ts";
+import { formatOf, type Node, render, type SubsonicError } from "./render.ts";
+
+export interface SubsonicCall {
+  params: URLSearchParams;
+  user: User;
+  request: Request;
+}
+
+/** A method answers a body (an envelope's content) or throws a SubsonicFailure. */
+export type SubsonicMethod = (call: SubsonicCall) => Promise<Node | undefined> | Node | undefined;
+
+export class SubsonicFailure extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const EXTENSIONS = [
+  { name: "apiKeyAuthentication", versions: [1] },
+  { name: "formPost", versions: [1] },
+];
+
+/** Methods that answer without credentials. */
+const PUBLIC: Record<string, SubsonicMethod> = {
+  getOpenSubsonicExtensions: () => ({ openSubsonicExtensions: EXTENSIONS }),
+};
+
+const METHODS: Record<string, SubsonicMethod> = {
+  ping: () => undefined,
+  getLicense: () => ({ license: { valid: true } }),
+};
+
+/** /rest/<method>[.view], GET and POST, XML by default, `f=json` / `f=jsonp`. */
+export function subsonicRoutes(ctx: AppContext) {
+  const handle = async (request: Request, method: string, server: Parameters<typeof clientIp>[1]) => {
+    const params = await subsonicParams(request);
+    const format = formatOf(params.get("f"));
+    const callback = params.get("callback") ?? undefined;
+    const answer = (body: Node | undefined, error?: SubsonicError) =>
+      render(format, body, error, callback);
+    const name = method.replace(/\.view$/, "");
+    try {
+      const open = PUBLIC[name];
+      if (open) return answer(await open({ params, request } as SubsonicCall));
+      const auth = await ctx.subsonicAuth.authenticate(
+        params,
+        clientIp(request, server, ctx.config.trustProxy),
+      );
+      if (!auth.ok) return answer(undefined, { code: auth.code, message: auth.message });
+      const fn = METHODS[name];
+      if (!fn) return answer(undefined, { code: 0, message: `Unknown method: ${name}` });
+      return answer(await fn({ params, user: auth.user, request }));
+    } catch (err) {
+      if (err instanceof SubsonicFailure) {
+        return answer(undefined, { code: err.code, message: err.message });
+      }
+      ctx.log.error("subsonic method failed", { method: name, error: String(err) });
+      return answer(undefined, { code: 0, message: "Internal error" });
+    }
+  };
+  return new Elysia({ name: "subsonic" })
+    .get("/rest/:method", ({ request, params, server }) => handle(request, params.method, server))
+    .post("/rest/:method", ({ request, params, server }) => handle(request, params.method, server), {
+      parse: "none",
+    });
+}

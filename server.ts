@@ -1,0 +1,49 @@
+import { createApp } from "./app.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { type AppContext, createContext, describeAdapters } from "./context.ts";
+
+/** Opens the database (migrations first), creates the configured admin, listens. */
+export async function start(ctx: AppContext) {
+  await ctx.database.open();
+  if (await ctx.users.ensureAdmin(ctx.config.adminUser, ctx.config.adminPassword)) {
+    ctx.log.info("created admin user", { username: ctx.config.adminUser });
+  }
+  const app = createApp(ctx);
+  const server = Bun.serve({ port: ctx.config.port, fetch: app.fetch });
+  ctx.queue.start();
+  ctx.log.info(`Bandstand listening on ${server.url} (public URL ${ctx.config.publicUrl})`);
+  ctx.log.info(`adapters: ${describeAdapters(ctx)}`);
+  if ((await ctx.users.count()) === 0) {
+    ctx.log.info(`no user yet: open ${ctx.config.publicUrl}/setup to create the admin`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ctx.log.info(`${signal}: stopping`);
+    // stop(false) refuses new connections and waits for requests in flight.
+    await server.stop(false);
+    await ctx.queue.stop();
+    await ctx.edge.close();
+    ctx.database.close();
+    ctx.log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  return server;
+}
+
+if (import.meta.main) {
+  try {
+    const config = loadConfig();
+    await start(createContext(config));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
