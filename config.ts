@@ -90,7 +90,8 @@ function pair(env: Env, a: string, b: string): [string, string] | undefined {
 function secret(env: Env, dataDir: string): Uint8Array {
   const raw = str(env, "BANDSTAND_SECRET");
   if (raw !== undefined) {
-    if (raw.length < 16) throw new ConfigError("BANDSTAND_SECRET", "must be at least 16 characters");
+    if (raw.length < 16)
+      throw new ConfigError("BANDSTAND_SECRET", "must be at least 16 characters");
     // Derive a fixed-length key so any passphrase works as AES-256 key material.
     return new Bun.CryptoHasher("sha256").update(raw).digest() as Uint8Array;
   }

@@ -7,7 +7,10 @@ export class SecretBox {
 
   constructor(secret: Uint8Array) {
     if (secret.length !== 32) throw new Error("SecretBox needs a 32-byte key");
-    this.key = crypto.subtle.importKey("raw", new Uint8Array(secret), "AES-GCM", false, ["encrypt", "decrypt"]);
+    this.key = crypto.subtle.importKey("raw", new Uint8Array(secret), "AES-GCM", false, [
+      "encrypt",
+      "decrypt",
+    ]);
   }
 
   async seal(plain: string): Promise<string> {

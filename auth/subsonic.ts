@@ -55,7 +55,10 @@ export class SubsonicAuth {
       return fail(43, "Multiple conflicting authentication mechanisms provided");
     }
     if (p === null && (t === null || s === null)) {
-      return fail(10, `Required parameter is missing: ${t === null && s !== null ? "t" : s === null && t !== null ? "s" : "p or t and s"}`);
+      return fail(
+        10,
+        `Required parameter is missing: ${t === null && s !== null ? "t" : s === null && t !== null ? "s" : "p or t and s"}`,
+      );
     }
     if (await this.throttle.blocked(u, ip)) {
       return fail(40, "Wrong username or password (too many failed attempts, try later)");

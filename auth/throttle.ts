@@ -31,7 +31,7 @@ export class LoginThrottle {
   async failed(username: string, ip: string): Promise<void> {
     for (const { key, limit } of this.keys(username, ip)) {
       const r = await this.limiter.hit(key, limit, WINDOW_SECONDS);
-      if (!r.allowed) {
+      if (!r.allowed || r.remaining <= 0) {
         const ttl = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
         await this.cache.set(`blocked:${key}`, 1, ttl);
       }

@@ -22,14 +22,18 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   /** The Subsonic password, AES-256-GCM under the secret: token auth needs the clear text. */
   subsonicPassword: text("subsonic_password"),
-  role: text("role", { enum: ["admin", "user"] }).notNull().default("user"),
+  role: text("role", { enum: ["admin", "user"] })
+    .notNull()
+    .default("user"),
   /** false: Subsonic apps must use an API key (`p` and `t`+`s` answer error 42). */
   subsonicPasswordAuth: integer("subsonic_password_auth", { mode: "boolean" })
     .notNull()
     .default(true),
   email: text("email"),
   maxBitRate: integer("max_bit_rate").notNull().default(0),
-  theme: text("theme", { enum: ["auto", "light", "dark"] }).notNull().default("auto"),
+  theme: text("theme", { enum: ["auto", "light", "dark"] })
+    .notNull()
+    .default("auto"),
   createdAt: createdAt(),
 });
 
@@ -225,7 +229,10 @@ export const trackGenres = sqliteTable(
       .notNull()
       .references(() => genres.id, { onDelete: "cascade" }),
   },
-  (t) => [primaryKey({ columns: [t.trackId, t.genreId] }), index("track_genres_genre").on(t.genreId)],
+  (t) => [
+    primaryKey({ columns: [t.trackId, t.genreId] }),
+    index("track_genres_genre").on(t.genreId),
+  ],
 );
 
 export const audioAnalysis = sqliteTable("audio_analysis", {

@@ -118,9 +118,11 @@ export class UpstashRateLimiter extends UpstashAdapter implements RateLimiter {
     return { allowed: success, remaining, reset };
   }
 
-  async reset(key: string, limit: number, windowSeconds: number): Promise<void> {
-    // resetUsedTokens deletes by SCAN MATCH "<prefix>:<key>:*"; escape glob characters
-    // so a key like "a*" cannot reset "ab" too.
-    await this.limiter(limit, windowSeconds).resetUsedTokens(key.replace(/[*?[\]\\]/g, "\\$&"));
+  async reset(key: string, _limit: number, windowSeconds: number): Promise<void> {
+    // Delete the current window's counter directly: the library's resetUsedTokens
+    // SCANs the whole keyspace, which blocks a large Redis.
+    const windowMs = ttlToMs(windowSeconds);
+    const bucket = Math.floor(Date.now() / windowMs);
+    await this.redis.del(`${this.prefix}rl:${windowMs / 1000}:${key}:${bucket}`);
   }
 }

@@ -51,7 +51,11 @@ export class Jobs {
     return this.database.db;
   }
 
-  async enqueue(name: string, payload: unknown = {}, options: EnqueueOptions = {}): Promise<JobRow> {
+  async enqueue(
+    name: string,
+    payload: unknown = {},
+    options: EnqueueOptions = {},
+  ): Promise<JobRow> {
     const handler = this.handlers.get(name);
     if (!handler) throw new DomainError("invalid", `unknown job "${name}"`);
     if (options.dedupId) {
@@ -78,15 +82,21 @@ export class Jobs {
     );
     if (!job) {
       // Lost a race on the dedup id: the winner is the job.
-      const winner = await this.db.query.jobs.findFirst({ where: eq(jobs.dedupId, options.dedupId ?? "") });
+      const winner = await this.db.query.jobs.findFirst({
+        where: eq(jobs.dedupId, options.dedupId ?? ""),
+      });
       if (winner) return winner;
       throw new Error("job insert returned nothing");
     }
-    await this.queue.publish(name, { jobId: job.id }, {
-      delaySeconds: delay,
-      retries: job.maxAttempts - 1,
-      deduplicationId: `${job.id}:start`,
-    });
+    await this.queue.publish(
+      name,
+      { jobId: job.id },
+      {
+        delaySeconds: delay,
+        retries: job.maxAttempts - 1,
+        deduplicationId: `${job.id}:start`,
+      },
+    );
     await this.emit(job);
     return job;
   }
@@ -149,10 +159,14 @@ export class Jobs {
     }
     const cursor = JSON.stringify(outcome.cursor);
     await this.transition(fresh, { cursor, attempts: 0 });
-    await this.queue.publish(name, { jobId: job.id }, {
-      retries: job.maxAttempts - 1,
-      deduplicationId: `${job.id}:${sha256Hex(cursor)}`,
-    });
+    await this.queue.publish(
+      name,
+      { jobId: job.id },
+      {
+        retries: job.maxAttempts - 1,
+        deduplicationId: `${job.id}:${sha256Hex(cursor)}`,
+      },
+    );
     return { status: 200, message: "continued" };
   }
 
@@ -222,7 +236,10 @@ export class Jobs {
   async retry(id: string): Promise<JobRow> {
     const job = await this.require(id);
     if (job.state !== "failed" && job.state !== "canceled") {
-      throw new DomainError("conflict", `only failed or canceled jobs can be retried (is ${job.state})`);
+      throw new DomainError(
+        "conflict",
+        `only failed or canceled jobs can be retried (is ${job.state})`,
+      );
     }
     const queued = await this.transition(job, {
       state: "queued",
@@ -231,10 +248,14 @@ export class Jobs {
       cancelRequested: false,
       finishedAt: null,
     });
-    await this.queue.publish(job.name, { jobId: job.id }, {
-      retries: job.maxAttempts - 1,
-      deduplicationId: `${job.id}:retry:${Date.now()}`,
-    });
+    await this.queue.publish(
+      job.name,
+      { jobId: job.id },
+      {
+        retries: job.maxAttempts - 1,
+        deduplicationId: `${job.id}:retry:${Date.now()}`,
+      },
+    );
     return queued;
   }
 
@@ -253,7 +274,8 @@ export class Jobs {
 
   private async fail(id: string, error: string): Promise<void> {
     const job = await this.get(id);
-    if (job) await this.transition(job, { state: "failed", error, finishedAt: Date.now(), dedupId: null });
+    if (job)
+      await this.transition(job, { state: "failed", error, finishedAt: Date.now(), dedupId: null });
   }
 
   get(id: string): Promise<JobRow | undefined> {
@@ -312,7 +334,12 @@ export class Jobs {
     );
     const next = row ?? { ...job, ...values };
     if (values.state && values.state !== job.state) {
-      this.log.debug("job transition", { id: job.id, name: job.name, from: job.state, to: values.state });
+      this.log.debug("job transition", {
+        id: job.id,
+        name: job.name,
+        from: job.state,
+        to: values.state,
+      });
     }
     await this.emit(next);
     return next;

@@ -4,7 +4,12 @@ import type { Database } from "../db/client.ts";
 import { outbox, schedules } from "../db/schema.ts";
 import type { Lock } from "../edge/types.ts";
 import type { Logger } from "../log.ts";
-import { DELIVERY_HEADERS, type JobQueue, type PublishOptions, type ScheduleSpec } from "./queue.ts";
+import {
+  DELIVERY_HEADERS,
+  type JobQueue,
+  type PublishOptions,
+  type ScheduleSpec,
+} from "./queue.ts";
 import { type SigningKeys, signLikeQStash } from "./signing.ts";
 
 type OutboxRow = typeof outbox.$inferSelect;

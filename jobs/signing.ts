@@ -16,7 +16,10 @@ export function localSigningKeys(dataDir: string): SigningKeys {
     if (keys.currentSigningKey && keys.nextSigningKey) return keys as SigningKeys;
     throw new Error(`${path} is missing currentSigningKey or nextSigningKey`);
   }
-  const keys = { currentSigningKey: `sig_${randomToken()}`, nextSigningKey: `sig_${randomToken()}` };
+  const keys = {
+    currentSigningKey: `sig_${randomToken()}`,
+    nextSigningKey: `sig_${randomToken()}`,
+  };
   writeFileSync(path, JSON.stringify(keys), { mode: 0o600 });
   return keys;
 }

@@ -15,9 +15,7 @@ export interface JobContext<P = unknown, C = unknown> {
   cancelRequested(): Promise<boolean>;
 }
 
-export type JobOutcome<C = unknown> =
-  | { done: true; result?: unknown }
-  | { done: false; cursor: C };
+export type JobOutcome<C = unknown> = { done: true; result?: unknown } | { done: false; cursor: C };
 
 /** A job: plain domain code, idempotent (delivery is at-least-once). */
 export interface JobHandler<P = unknown, C = unknown> {

@@ -40,7 +40,11 @@ const METHODS: Record<string, SubsonicMethod> = {
 
 /** /rest/<method>[.view], GET and POST, XML by default, `f=json` / `f=jsonp`. */
 export function subsonicRoutes(ctx: AppContext) {
-  const handle = async (request: Request, method: string, server: Parameters<typeof clientIp>[1]) => {
+  const handle = async (
+    request: Request,
+    method: string,
+    server: Parameters<typeof clientIp>[1],
+  ) => {
     const params = await subsonicParams(request);
     const format = formatOf(params.get("f"));
     const callback = params.get("callback") ?? undefined;
@@ -68,7 +72,11 @@ export function subsonicRoutes(ctx: AppContext) {
   };
   return new Elysia({ name: "subsonic" })
     .get("/rest/:method", ({ request, params, server }) => handle(request, params.method, server))
-    .post("/rest/:method", ({ request, params, server }) => handle(request, params.method, server), {
-      parse: "none",
-    });
+    .post(
+      "/rest/:method",
+      ({ request, params, server }) => handle(request, params.method, server),
+      {
+        parse: "none",
+      },
+    );
 }

@@ -58,7 +58,13 @@ function CredentialsForm(props: {
         {props.confirm && (
           <>
             <label for="password2">Repeat password</label>
-            <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+            <input
+              type="password"
+              id="password2"
+              name="password2"
+              autocomplete="new-password"
+              required
+            />
           </>
         )}
         <button type="submit">{props.button}</button>
@@ -67,14 +73,20 @@ function CredentialsForm(props: {
   );
 }
 
-function page(body: string, status: number, setCookies: string[] = [], location?: string): Response {
+function page(
+  body: string,
+  status: number,
+  setCookies: string[] = [],
+  location?: string,
+): Response {
   const headers = new Headers({ "content-type": "text/html; charset=utf-8" });
   for (const c of setCookies) headers.append("set-cookie", c);
   if (location) headers.set("location", location);
   return new Response(body, { status, headers });
 }
 
-const redirect = (location: string, setCookies: string[] = []) => page("", 303, setCookies, location);
+const redirect = (location: string, setCookies: string[] = []) =>
+  page("", 303, setCookies, location);
 
 /** Login, logout and first-run admin creation. */
 export function authRoutes(ctx: AppContext) {
@@ -136,7 +148,12 @@ export function authRoutes(ctx: AppContext) {
       const password = String(form.password ?? "");
       const ip = clientIp(request, server, ctx.config.trustProxy);
       if (await ctx.throttle.blocked(username, ip)) {
-        return loginPage(request, 429, "Too many failed logins. Try again in a few minutes.", username);
+        return loginPage(
+          request,
+          429,
+          "Too many failed logins. Try again in a few minutes.",
+          username,
+        );
       }
       const user = username ? await ctx.users.byName(username) : undefined;
       if (!user || !(await ctx.users.verifyPassword(user, password))) {

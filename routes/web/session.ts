@@ -10,12 +10,18 @@ export function readCookie(request: Request, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name)
+      return decodeURIComponent(part.slice(eq + 1).trim());
   }
   return undefined;
 }
 
-export function cookie(ctx: AppContext, name: string, value: string, maxAgeSeconds: number): string {
+export function cookie(
+  ctx: AppContext,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+): string {
   const secure = ctx.config.publicUrl.startsWith("https:") ? "; Secure" : "";
   return `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
 }
@@ -28,15 +34,24 @@ export function clearedSessionCookie(ctx: AppContext): string {
   return cookie(ctx, SESSION_COOKIE, "", 0);
 }
 
-export function currentSession(ctx: AppContext, request: Request): Promise<ActiveSession | undefined> {
+export function currentSession(
+  ctx: AppContext,
+  request: Request,
+): Promise<ActiveSession | undefined> {
   return ctx.sessions.lookup(readCookie(request, SESSION_COOKIE));
 }
 
 /** The token a state-changing request presents: the form field or htmx's header. */
 export function presentedCsrf(request: Request, body: unknown): string | undefined {
   const field =
-    body && typeof body === "object" && "_csrf" in body ? (body as { _csrf: unknown })._csrf : undefined;
-  return (typeof field === "string" ? field : undefined) ?? request.headers.get("x-csrf-token") ?? undefined;
+    body && typeof body === "object" && "_csrf" in body
+      ? (body as { _csrf: unknown })._csrf
+      : undefined;
+  return (
+    (typeof field === "string" ? field : undefined) ??
+    request.headers.get("x-csrf-token") ??
+    undefined
+  );
 }
 
 export function csrfValid(expected: string | undefined, presented: string | undefined): boolean {
@@ -44,7 +59,10 @@ export function csrfValid(expected: string | undefined, presented: string | unde
 }
 
 /** The pre-login CSRF token: reuse the cookie's, or mint one and say to set it. */
-export function preloginCsrf(ctx: AppContext, request: Request): { token: string; setCookie?: string } {
+export function preloginCsrf(
+  ctx: AppContext,
+  request: Request,
+): { token: string; setCookie?: string } {
   const existing = readCookie(request, PRELOGIN_CSRF_COOKIE);
   if (existing) return { token: existing };
   const token = randomToken();

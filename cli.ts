@@ -1,0 +1,103 @@
+import { ConfigError, loadConfig } from "./config.ts";
+import { type AppContext, createContext } from "./context.ts";
+import { DomainError } from "./errors.ts";
+import { createLogger } from "./log.ts";
+
+const USAGE = `Usage: bun run bandstand <command>
+
+  user add NAME [--admin] [--password P]   create a user (password read from stdin when not given)
+  user passwd NAME [--password P]          set a user's password (web and Subsonic)
+  user list                                list users and roles
+  apikey create USER [--name LABEL]        create an OpenSubsonic API key for USER (shown once)
+  migrate                                  apply database migrations
+`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith("--")) throw new UsageError(`${name} needs a value`);
+  args.splice(i, 2);
+  return value;
+}
+
+function bool(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+
+class UsageError extends Error {}
+
+/** A password from --password, else the first line of stdin (prompted on a terminal). */
+async function readPassword(args: string[]): Promise<string> {
+  const given = flag(args, "--password");
+  if (given !== undefined) return given;
+  if (process.stdin.isTTY) {
+    const answer = prompt("Password:");
+    if (!answer) throw new UsageError("no password given");
+    return answer;
+  }
+  for await (const line of console) return line;
+  throw new UsageError("no password on stdin");
+}
+
+async function run(ctx: AppContext, args: string[]): Promise<void> {
+  const [group, action, ...rest] = args;
+  const name = rest.find((a) => !a.startsWith("--"));
+  if (group === "migrate") return; // open() already migrated
+  if (group === "user" && action === "add" && name) {
+    const admin = bool(rest, "--admin");
+    const password = await readPassword(rest);
+    const user = await ctx.users.create({
+      username: name,
+      password,
+      role: admin ? "admin" : "user",
+    });
+    console.log(`created ${user.role} "${user.username}"`);
+    return;
+  }
+  if (group === "user" && action === "passwd" && name) {
+    await ctx.users.setPassword(name, await readPassword(rest));
+    console.log(`password of "${name}" changed`);
+    return;
+  }
+  if (group === "user" && action === "list") {
+    for (const u of await ctx.users.list()) console.log(`${u.username}\t${u.role}`);
+    return;
+  }
+  if (group === "apikey" && action === "create" && name) {
+    const label = flag(rest, "--name") ?? "cli";
+    const user = await ctx.users.byName(name);
+    if (!user) throw new DomainError("not_found", `no user "${name}"`);
+    const { key } = await ctx.apiKeys.create(user.id, label);
+    console.log(key);
+    return;
+  }
+  throw new UsageError(USAGE);
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  if (args.length === 0 || args[0] === "--help" || args[0] === "help") {
+    console.log(USAGE);
+    process.exit(args.length === 0 ? 1 : 0);
+  }
+  let ctx: AppContext | undefined;
+  try {
+    ctx = createContext(loadConfig(), { log: createLogger("warn") });
+    await ctx.database.open();
+    await run(ctx, args);
+    process.exitCode = 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof DomainError || err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = err instanceof UsageError ? 64 : 1;
+    } else {
+      throw err;
+    }
+  } finally {
+    await ctx?.edge.close();
+    ctx?.database.close();
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../app.ts";
+import { loadConfig } from "../../config.ts";
+import { type AppContext, type ContextOptions, createContext } from "../../context.ts";
+import { createLogger } from "../../log.ts";
+
+export const PUBLIC_URL = "http://bandstand.test";
+
+export interface TestApp {
+  ctx: AppContext;
+  app: ReturnType<typeof createApp>;
+  dataDir: string;
+  /** Calls the app in-process; `path` is relative to PUBLIC_URL. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = "bandstand-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A full app on a fresh libSQL file in a temp dir; the dispatcher delivers in-process. */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: ContextOptions & { dataDir?: string } = {},
+): Promise<TestApp> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = loadConfig({
+    BANDSTAND_DATA_DIR: dataDir,
+    BANDSTAND_MUSIC_DIR: join(dataDir, "music"),
+    PUBLIC_URL,
+    LOG_LEVEL: "error",
+    ...env,
+  });
+  let app: ReturnType<typeof createApp> | undefined;
+  const ctx = createContext(config, {
+    log: createLogger("error"),
+    dispatcherFetch: (r) => (app ? app.handle(r) : Promise.reject(new Error("app not ready"))),
+    dispatcherPollMs: 20,
+    dispatcherBackoffBaseMs: 20,
+    ...options,
+  });
+  await ctx.database.open();
+  app = createApp(ctx);
+  const built = app;
+  return {
+    ctx,
+    app: built,
+    dataDir,
+    request: (path, init) => built.handle(new Request(`${PUBLIC_URL}${path}`, init)),
+    async close() {
+      await ctx.queue.stop();
+      await ctx.edge.close();
+      ctx.database.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
