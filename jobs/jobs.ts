@@ -65,8 +65,15 @@ export class Jobs {
       if (existing) return existing;
     }
     const delay = options.delaySeconds ?? 0;
-    const [job] = await this.database.write((db) =>
-      db
+    const [job] = await this.database.write(async (db) => {
+      // A dedup id binds only while its job is active: free it from finished ones.
+      if (options.dedupId) {
+        await db
+          .update(jobs)
+          .set({ dedupId: null })
+          .where(and(eq(jobs.dedupId, options.dedupId), inArray(jobs.state, TERMINAL)));
+      }
+      return db
         .insert(jobs)
         .values({
           id: `job_${crypto.randomUUID()}`,
@@ -78,8 +85,8 @@ export class Jobs {
           runAt: Date.now() + delay * 1000,
         })
         .onConflictDoNothing()
-        .returning(),
-    );
+        .returning();
+    });
     if (!job) {
       // Lost a race on the dedup id: the winner is the job.
       const winner = await this.db.query.jobs.findFirst({
@@ -118,7 +125,7 @@ export class Jobs {
     if (!job || job.name !== name) return { status: 489, message: "no such job" };
     if (TERMINAL.includes(job.state)) return { status: 200, message: `already ${job.state}` };
     if (job.cancelRequested) {
-      await this.transition(job, { state: "canceled", finishedAt: Date.now(), dedupId: null });
+      await this.transition(job, { state: "canceled", finishedAt: Date.now() });
       return { status: 200, message: "canceled" };
     }
 
@@ -149,12 +156,11 @@ export class Jobs {
         progress: 100,
         result: JSON.stringify(outcome.result ?? null),
         finishedAt: Date.now(),
-        dedupId: null,
       });
       return { status: 200, message: "finished" };
     }
     if (fresh.cancelRequested) {
-      await this.transition(fresh, { state: "canceled", finishedAt: Date.now(), dedupId: null });
+      await this.transition(fresh, { state: "canceled", finishedAt: Date.now() });
       return { status: 200, message: "canceled" };
     }
     const cursor = JSON.stringify(outcome.cursor);
@@ -228,7 +234,6 @@ export class Jobs {
       state: "canceled",
       cancelRequested: true,
       finishedAt: Date.now(),
-      dedupId: null,
     });
   }
 
@@ -274,8 +279,7 @@ export class Jobs {
 
   private async fail(id: string, error: string): Promise<void> {
     const job = await this.get(id);
-    if (job)
-      await this.transition(job, { state: "failed", error, finishedAt: Date.now(), dedupId: null });
+    if (job) await this.transition(job, { state: "failed", error, finishedAt: Date.now() });
   }
 
   get(id: string): Promise<JobRow | undefined> {
