@@ -39,7 +39,7 @@ export class Jobs {
     private readonly log: Logger,
   ) {}
 
-  register(handler: JobHandler<never, never>): void {
+  register<P, C>(handler: JobHandler<P, C>): void {
     this.handlers.set(handler.name, handler as unknown as JobHandler);
   }
 

@@ -46,7 +46,13 @@ describe("built-in dispatcher", () => {
   test("a delayed message waits for its time", async () => {
     const t = await app();
     let ran = 0;
-    t.ctx.jobs.register({ name: "later", run: async () => ((ran += 1), { done: true }) });
+    t.ctx.jobs.register({
+      name: "later",
+      run: async () => {
+        ran += 1;
+        return { done: true };
+      },
+    });
     const job = await t.ctx.jobs.enqueue("later", {}, { delaySeconds: 1 });
     expect(job.state).toBe("scheduled");
     await dispatcher(t).tick();
@@ -147,7 +153,13 @@ describe("built-in dispatcher", () => {
       },
     });
     let ran = 0;
-    t.ctx.jobs.register({ name: "t", run: async () => ((ran += 1), { done: true }) });
+    t.ctx.jobs.register({
+      name: "t",
+      run: async () => {
+        ran += 1;
+        return { done: true };
+      },
+    });
     await slow.publish("t", {});
     const until = Date.now() + 5000;
     while (ran === 0 && Date.now() < until) {
@@ -172,7 +184,10 @@ describe("built-in dispatcher", () => {
     let payload: unknown;
     second.ctx.jobs.register({
       name: "persist",
-      run: async (ctx) => ((payload = ctx.payload), { done: true }),
+      run: async (ctx) => {
+        payload = ctx.payload;
+        return { done: true };
+      },
     });
     second.ctx.queue.start();
     const until = Date.now() + 5000;
@@ -219,7 +234,13 @@ describe("built-in dispatcher", () => {
   test("a due schedule fires once per tick, even with two dispatchers", async () => {
     const t = await app();
     let ran = 0;
-    t.ctx.jobs.register({ name: "tick", run: async () => ((ran += 1), { done: true }) });
+    t.ctx.jobs.register({
+      name: "tick",
+      run: async () => {
+        ran += 1;
+        return { done: true };
+      },
+    });
     await t.ctx.queue.schedule({ id: "every-minute", cron: "* * * * *", name: "tick" });
     const [s] = await t.ctx.database.db.select().from(schedules);
     expect(s?.nextRunAt).toBeGreaterThan(Date.now());

@@ -142,7 +142,11 @@ describe("first run, login, logout", () => {
     let value = "";
     await new HTMLRewriter()
       .on("script", { element: (e) => void scripts.push(e.getAttribute("src") ?? "inline") })
-      .on("input#username", { element: (e) => void (value = e.getAttribute("value") ?? "") })
+      .on("input#username", {
+        element: (e) => {
+          value = e.getAttribute("value") ?? "";
+        },
+      })
       .transform(res)
       .text();
     expect(scripts).toEqual(["/public/vendor/htmx.min.js"]);
