@@ -48,6 +48,7 @@ export class LocalDispatcher implements JobQueue {
   readonly adapter = "local dispatcher (libSQL outbox)";
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
+  private lastPrune = 0;
   private ticking: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly o: Required<Omit<LocalDispatcherOptions, "onDeadLetter">> &
@@ -134,6 +135,10 @@ export class LocalDispatcher implements JobQueue {
   async tick(): Promise<void> {
     await this.fireSchedules();
     const now = Date.now();
+    if (now - this.lastPrune > 3_600_000) {
+      this.lastPrune = now;
+      await this.prune();
+    }
     const due = await this.o.database.db
       .select()
       .from(outbox)

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { md5Hex } from "../auth/tokens.ts";
 import { tempDir } from "./helpers/app.ts";
 import { ROOT, runCli, type ServerProcess, startServer } from "./helpers/process.ts";
+import { startRedisServer } from "./helpers/redis-server.ts";
 
 const dir = tempDir();
 const env = {
@@ -101,11 +102,42 @@ describe("a real server process on embedded defaults", () => {
     expect(await ping("u=carol&p=carol-pw")).toMatchObject({ error: { code: 40 } });
   });
 
-  test("SIGTERM stops the server cleanly, and it starts again on the same data", async () => {
-    expect(await server.stop("SIGTERM")).toBe(0);
+  test("SIGTERM finishes the request in flight, stops cleanly, and it starts again", async () => {
+    // A wrong password costs an argon2id verification: long enough to be in flight.
+    const inFlight = fetch(`${server.url}/rest/ping?f=json&u=admin&p=not-it`);
+    await Bun.sleep(15);
+    const exited = server.stop("SIGTERM");
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await exited).toBe(0);
     expect(server.output()).toContain("stopped");
     server = await startServer(env);
     expect(await ping("u=admin&p=admin")).toMatchObject({ status: "ok" });
+  });
+});
+
+describe("scaled-out adapters", () => {
+  test("with REDIS_URL the start log names Redis for cache, lock, rate limit and pub/sub", async () => {
+    const redis = await startRedisServer();
+    const d = tempDir();
+    const s = await startServer({ BANDSTAND_DATA_DIR: d, REDIS_URL: redis.url });
+    try {
+      const line =
+        s
+          .output()
+          .split("\n")
+          .find((l) => l.includes("adapters:")) ?? "";
+      expect(line).toContain("cache: redis");
+      expect(line).toContain("lock: redis");
+      expect(line).toContain("rate limit: redis");
+      expect(line).toContain("pub/sub: redis");
+      const failed = await fetch(`${s.url}/rest/ping?f=json&u=nobody&p=x`);
+      expect(await failed.text()).toContain('"code":40');
+    } finally {
+      expect(await s.stop()).toBe(0);
+      await redis.stop();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

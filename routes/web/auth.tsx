@@ -187,16 +187,22 @@ export function authRoutes(ctx: AppContext) {
       if (form.password !== form.password2) {
         return setupPage(request, 400, "The passwords differ.", username);
       }
+      // Two first visitors racing must not both become admin.
+      const lock = await ctx.edge.lock.acquire("first-run-setup", 10_000);
+      if (!lock) return redirect("/setup");
       try {
+        if ((await ctx.users.count()) > 0) return redirect("/login");
         const user = await ctx.users.create({
           username,
           password: String(form.password ?? ""),
           role: "admin",
         });
-        return startSession(user.id);
+        return await startSession(user.id);
       } catch (err) {
         if (err instanceof DomainError) return setupPage(request, 400, err.message, username);
         throw err;
+      } finally {
+        await ctx.edge.lock.release("first-run-setup", lock);
       }
     });
 }
