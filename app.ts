@@ -1,6 +1,9 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { AppContext } from "./context.ts";
+import { jobApiRoutes } from "./routes/api/jobs.ts";
+import { libraryApiRoutes } from "./routes/api/library.ts";
+import { uploadRoutes } from "./routes/api/uploads.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { staticRoutes } from "./routes/static.ts";
@@ -29,6 +32,9 @@ export function createApp(ctx: AppContext) {
     .use(staticRoutes())
     .use(jobRoutes(ctx))
     .use(subsonicRoutes(ctx))
+    .use(jobApiRoutes(ctx))
+    .use(libraryApiRoutes(ctx))
+    .use(uploadRoutes(ctx))
     .use(authRoutes(ctx))
     .use(homeRoutes(ctx));
 }

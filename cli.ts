@@ -1,3 +1,4 @@
+import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { type AppContext, createContext } from "./context.ts";
 import { DomainError } from "./errors.ts";
@@ -9,6 +10,8 @@ const USAGE = `Usage: bun run bandstand <command>
   user passwd NAME [--password P]          set a user's password (web and Subsonic)
   user list                                list users and roles
   apikey create USER [--name LABEL]        create an OpenSubsonic API key for USER (shown once)
+  scan [--full] [--wait]                   scan the music folders (--wait: run it here, show progress,
+                                           exit non-zero if it fails)
   migrate                                  apply database migrations
 `;
 
@@ -74,8 +77,42 @@ async function run(ctx: AppContext, args: string[]): Promise<void> {
     console.log(key);
     return;
   }
+  if (group === "scan") {
+    return scan(ctx, args.includes("--full"), args.includes("--wait"));
+  }
   throw new UsageError(USAGE);
 }
+
+/**
+ * Enqueues a scan. With --wait this process also delivers job messages itself
+ * (in-process, signed like any other), so it works with or without a server
+ * running; rows are claimed atomically, so both never run the same chunk.
+ */
+async function scan(ctx: AppContext, full: boolean, wait: boolean): Promise<void> {
+  await ctx.library.syncFolders();
+  const job = await ctx.jobs.enqueue(full ? "refresh-metadata" : "scan", { full });
+  console.log(`scan job ${job.id} (${job.state})`);
+  if (!wait) return;
+  ctx.queue.start();
+  let last = "";
+  for (;;) {
+    const now = await ctx.jobs.get(job.id);
+    if (!now) throw new Error("the scan job vanished");
+    const line = `${now.state} ${now.done}${now.total ? `/${now.total}` : ""} (${now.progress.toFixed(0)}%)`;
+    if (line !== last) console.log(line);
+    last = line;
+    if (now.state === "finished") {
+      console.log(`done: ${now.result}`);
+      return;
+    }
+    if (now.state === "failed" || now.state === "canceled") {
+      throw new ScanFailed(`scan ${now.state}${now.error ? `: ${now.error}` : ""}`);
+    }
+    await Bun.sleep(250);
+  }
+}
+
+class ScanFailed extends Error {}
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
@@ -85,18 +122,29 @@ if (import.meta.main) {
   }
   let ctx: AppContext | undefined;
   try {
-    ctx = createContext(loadConfig(), { log: createLogger("warn") });
+    let app: ReturnType<typeof createApp> | undefined;
+    ctx = createContext(loadConfig(), {
+      log: createLogger("warn"),
+      dispatcherFetch: (request) => (app ? app.handle(request) : fetch(request)),
+    });
+    app = createApp(ctx);
     await ctx.database.open();
     await run(ctx, args);
     process.exitCode = 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof DomainError || err instanceof ConfigError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof DomainError ||
+      err instanceof ConfigError ||
+      err instanceof ScanFailed
+    ) {
       console.error(err.message);
       process.exitCode = err instanceof UsageError ? 64 : 1;
     } else {
       throw err;
     }
   } finally {
+    await ctx?.queue.stop();
     await ctx?.edge.close();
     ctx?.database.close();
   }

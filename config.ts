@@ -23,6 +23,14 @@ export interface Config {
     nextSigningKey: string;
   };
   ffmpegPath: string;
+  /** Largest accepted upload, bytes. */
+  uploadMaxBytes: number;
+  /** Size of the audio analysis worker pool. */
+  audioWorkers: number;
+  /** Separators that split one artist tag value into several artists; undefined: the tag reader's defaults. */
+  artistSeparators?: string[];
+  /** How long a job delivery may take before it is retried; chunks stay well inside it. */
+  jobTimeoutMs: number;
   /** Believe X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -68,6 +76,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, `must use ${protocols.join(" or ")}, got "${parsed.protocol}"`);
   }
   return raw;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
 }
 
 function bool(env: Env, name: string): boolean {
@@ -166,6 +184,16 @@ export function loadConfig(env: Env = process.env): Config {
     qstash,
     ffmpegPath: str(env, "FFMPEG_PATH") ?? "ffmpeg",
     trustProxy: bool(env, "BANDSTAND_TRUST_PROXY"),
+    uploadMaxBytes: int(env, "BANDSTAND_UPLOAD_MAX_MB", 500, 1, 100_000) * 1024 * 1024,
+    audioWorkers: int(
+      env,
+      "BANDSTAND_AUDIO_WORKERS",
+      Math.max(1, (navigator.hardwareConcurrency || 2) - 1),
+      1,
+      256,
+    ),
+    artistSeparators: str(env, "BANDSTAND_ARTIST_SEPARATORS")?.split("|"),
+    jobTimeoutMs: int(env, "BANDSTAND_JOB_TIMEOUT", 60, 3, 3600) * 1000,
     logLevel,
   };
 }

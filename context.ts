@@ -11,7 +11,9 @@ import { Jobs } from "./jobs/jobs.ts";
 import { LocalDispatcher } from "./jobs/local-dispatcher.ts";
 import { QStashQueue } from "./jobs/qstash-queue.ts";
 import type { JobQueue } from "./jobs/queue.ts";
+import { registerJobs } from "./jobs/registry.ts";
 import { localSigningKeys, type SigningKeys } from "./jobs/signing.ts";
+import { Library } from "./library/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 
 /** Everything the routes and jobs need, built once per process. */
@@ -24,6 +26,7 @@ export interface AppContext {
   /** Keys that job callbacks must be signed with (QStash's, or the dispatcher's own). */
   signingKeys: SigningKeys;
   jobs: Jobs;
+  library: Library;
   users: Users;
   sessions: Sessions;
   apiKeys: ApiKeys;
@@ -55,15 +58,16 @@ export function createContext(config: Config, options: ContextOptions = {}): App
         lock: edge.lock,
         log,
         fetch: options.dispatcherFetch,
+        timeoutMs: config.jobTimeoutMs,
         pollMs: options.dispatcherPollMs,
         backoffBaseMs: options.dispatcherBackoffBaseMs,
         onDeadLetter: (_name, body, error) => jobs?.deadLettered(body, error) ?? Promise.resolve(),
       });
-  jobs = new Jobs(database, queue, edge.pubsub, log);
+  jobs = new Jobs(database, queue, edge.pubsub, log, config.jobTimeoutMs);
   const users = new Users(database, new SecretBox(config.secret));
   const apiKeys = new ApiKeys(database);
   const throttle = new LoginThrottle(edge.limiter, edge.cache);
-  return {
+  const ctx: AppContext = {
     config,
     log,
     database,
@@ -71,12 +75,15 @@ export function createContext(config: Config, options: ContextOptions = {}): App
     queue,
     signingKeys,
     jobs,
+    library: new Library(database, config, log),
     users,
     sessions: new Sessions(database),
     apiKeys,
     throttle,
     subsonicAuth: new SubsonicAuth(users, apiKeys, throttle),
   };
+  registerJobs(ctx);
+  return ctx;
 }
 
 /** Names, once, which adapter serves each shared concern. */

@@ -542,3 +542,20 @@ export const roomVotes = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.entryId, t.voterId] })],
 );
+
+/** Files a scan could not read, with why; skipped until they change. */
+export const scanProblems = sqliteTable(
+  "scan_problems",
+  {
+    folderId: integer("folder_id")
+      .notNull()
+      .references(() => musicFolders.id, { onDelete: "cascade" }),
+    path: text("path").notNull(),
+    reason: text("reason").notNull(),
+    message: text("message").notNull(),
+    size: integer("size").notNull(),
+    mtime: integer("mtime").notNull(),
+    seenAt: integer("seen_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.folderId, t.path] })],
+);

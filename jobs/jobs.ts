@@ -37,6 +37,8 @@ export class Jobs {
     private readonly queue: JobQueue,
     private readonly pubsub: PubSub,
     private readonly log: Logger,
+    /** A delivery's time limit: chunks must end well inside it. */
+    private readonly deliveryTimeoutMs = 60_000,
   ) {}
 
   register<P, C>(handler: JobHandler<P, C>): void {
@@ -58,9 +60,12 @@ export class Jobs {
   ): Promise<JobRow> {
     const handler = this.handlers.get(name);
     if (!handler) throw new DomainError("invalid", `unknown job "${name}"`);
-    if (options.dedupId) {
+    if (options.dedupId || handler.exclusive) {
       const existing = await this.db.query.jobs.findFirst({
-        where: and(eq(jobs.dedupId, options.dedupId), inArray(jobs.state, ACTIVE)),
+        where: and(
+          options.dedupId ? eq(jobs.dedupId, options.dedupId) : eq(jobs.name, name),
+          inArray(jobs.state, ACTIVE),
+        ),
       });
       if (existing) return existing;
     }
@@ -122,6 +127,7 @@ export class Jobs {
       typeof body.jobId === "string"
         ? await this.get(body.jobId)
         : await this.adopt(name, body, delivery);
+    if (job === "joined") return { status: 200, message: `joined the active ${name} job` };
     if (!job || job.name !== name) return { status: 489, message: "no such job" };
     if (TERMINAL.includes(job.state)) return { status: 200, message: `already ${job.state}` };
     if (job.cancelRequested) {
@@ -177,13 +183,20 @@ export class Jobs {
   }
 
   /** A delivery without a job id (a schedule firing) becomes a job of its own. */
-  private async adopt(name: string, body: unknown, delivery: Delivery): Promise<JobRow> {
+  private async adopt(name: string, body: unknown, delivery: Delivery): Promise<JobRow | "joined"> {
     const dedupId = delivery.messageId ? `delivery:${delivery.messageId}` : undefined;
     if (dedupId) {
       const seen = await this.db.query.jobs.findFirst({ where: eq(jobs.dedupId, dedupId) });
       if (seen) return seen;
     }
     const handler = this.handlers.get(name);
+    if (handler?.exclusive) {
+      const active = await this.db.query.jobs.findFirst({
+        where: and(eq(jobs.name, name), inArray(jobs.state, ACTIVE)),
+      });
+      // Joining: the active job's own messages drive it; this delivery adds nothing.
+      if (active) return "joined";
+    }
     const [job] = await this.database.write((db) =>
       db
         .insert(jobs)
@@ -205,7 +218,8 @@ export class Jobs {
       job,
       payload: JSON.parse(job.payload),
       cursor: job.cursor ? JSON.parse(job.cursor) : undefined,
-      deadline: Date.now() + (handler.budgetMs ?? DEFAULT_BUDGET_MS),
+      deadline:
+        Date.now() + Math.min(handler.budgetMs ?? DEFAULT_BUDGET_MS, this.deliveryTimeoutMs / 3),
       log: (message, level = "info") => this.appendLog(job.id, level, message),
       progress: async (done, total) => {
         const progress = total ? Math.min(100, (done / total) * 100) : 0;

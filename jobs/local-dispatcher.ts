@@ -62,8 +62,9 @@ export class LocalDispatcher implements JobQueue {
       backoffBaseMs: 1000,
       maxBackoffMs: 3_600_000,
       batchSize: 8,
-      ...options,
-    };
+      // An option passed as undefined keeps its default.
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    } as typeof this.o;
   }
 
   async publish(name: string, body: unknown, options: PublishOptions = {}): Promise<string> {
@@ -147,7 +148,11 @@ export class LocalDispatcher implements JobQueue {
       .limit(this.o.batchSize);
     for (const row of due) {
       if (!(await this.claim(row))) continue;
-      const delivery = this.deliver(row).finally(() => this.inFlight.delete(delivery));
+      const delivery = this.deliver(row)
+        .catch((err) =>
+          this.o.log.error("job delivery crashed", { id: row.id, error: String(err) }),
+        )
+        .finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }
   }

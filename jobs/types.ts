@@ -23,5 +23,7 @@ export interface JobHandler<P = unknown, C = unknown> {
   /** Time budget of one chunk, ms. */
   budgetMs?: number;
   maxAttempts?: number;
+  /** At most one active job of this name: enqueueing (or a schedule firing) joins it. */
+  exclusive?: boolean;
   run(ctx: JobContext<P, C>): Promise<JobOutcome<C>>;
 }

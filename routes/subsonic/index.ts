@@ -1,27 +1,10 @@
 import { Elysia } from "elysia";
-import type { User } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { clientIp } from "../client-ip.ts";
+import { libraryMethods } from "./library.ts";
 import { subsonicParams } from "./params.ts";
 import { formatOf, type Node, render, type SubsonicError } from "./render.ts";
-
-export interface SubsonicCall {
-  params: URLSearchParams;
-  user: User;
-  request: Request;
-}
-
-/** A method answers a body (an envelope's content) or throws a SubsonicFailure. */
-export type SubsonicMethod = (call: SubsonicCall) => Promise<Node | undefined> | Node | undefined;
-
-export class SubsonicFailure extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
 
 const EXTENSIONS = [
   { name: "apiKeyAuthentication", versions: [1] },
@@ -33,13 +16,14 @@ const PUBLIC: Record<string, SubsonicMethod> = {
   getOpenSubsonicExtensions: () => ({ openSubsonicExtensions: EXTENSIONS }),
 };
 
-const METHODS: Record<string, SubsonicMethod> = {
+const CORE: Record<string, SubsonicMethod> = {
   ping: () => undefined,
   getLicense: () => ({ license: { valid: true } }),
 };
 
 /** /rest/<method>[.view], GET and POST, XML by default, `f=json` / `f=jsonp`. */
 export function subsonicRoutes(ctx: AppContext) {
+  const METHODS: Record<string, SubsonicMethod> = { ...CORE, ...libraryMethods(ctx) };
   const handle = async (
     request: Request,
     method: string,

@@ -1,0 +1,27 @@
+import type { AppContext } from "../context.ts";
+import { cleanCacheJob } from "./clean-cache.ts";
+import { importJob, scanJob } from "./library-jobs.ts";
+import type { ScheduleSpec } from "./queue.ts";
+
+/** Periodic work: fixed ids, so registering again replaces rather than duplicates. */
+export const SCHEDULES: ScheduleSpec[] = [
+  { id: "rescan", cron: "0 * * * *", name: "scan" },
+  { id: "clean-cache", cron: "30 3 * * *", name: "clean-cache" },
+  { id: "refresh-metadata", cron: "0 4 * * 0", name: "refresh-metadata" },
+];
+
+/** Every job Bandstand runs, by route name. */
+export function registerJobs(ctx: AppContext): void {
+  const { jobs, library, edge, database } = ctx;
+  const afterScan = async () => {};
+  jobs.register(scanJob("scan", library.scanner, edge.lock, afterScan));
+  jobs.register(scanJob("refresh-metadata", library.scanner, edge.lock, afterScan));
+  jobs.register(
+    importJob(
+      library.scanner,
+      (id) => library.folder(id),
+      async () => {},
+    ),
+  );
+  jobs.register(cleanCacheJob(database, library.scanner.covers.dir));
+}

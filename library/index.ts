@@ -1,0 +1,58 @@
+import { desc, eq } from "drizzle-orm";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import { musicFolders, scanProblems } from "../db/schema.ts";
+import type { Logger } from "../log.ts";
+import { type MusicFolder, syncFolders, uploadsFolder } from "./folders.ts";
+import { Scanner } from "./scanner.ts";
+import { UploadIntake } from "./uploads.ts";
+
+/** The music library's entry points for routes and jobs. */
+export class Library {
+  readonly scanner: Scanner;
+
+  constructor(
+    private readonly database: Database,
+    private readonly config: Config,
+    log: Logger,
+  ) {
+    this.scanner = new Scanner(database, config.dataDir, log, config.artistSeparators);
+  }
+
+  syncFolders(): Promise<MusicFolder[]> {
+    return syncFolders(this.database, this.config.musicDirs, this.config.dataDir);
+  }
+
+  folder(id: number): Promise<MusicFolder | undefined> {
+    return this.database.db.query.musicFolders.findFirst({ where: eq(musicFolders.id, id) });
+  }
+
+  folders(): Promise<MusicFolder[]> {
+    return this.database.db.select().from(musicFolders).orderBy(musicFolders.id);
+  }
+
+  async intake(): Promise<UploadIntake> {
+    const folder =
+      (await uploadsFolder(this.database)) ??
+      (await this.syncFolders()).find((f) => f.kind === "uploads");
+    if (!folder) throw new Error("no uploads folder");
+    return new UploadIntake(this.database, this.config.dataDir, folder, this.config.uploadMaxBytes);
+  }
+
+  problems(limit = 500, offset = 0) {
+    return this.database.db
+      .select({
+        folderId: scanProblems.folderId,
+        folder: musicFolders.name,
+        path: scanProblems.path,
+        reason: scanProblems.reason,
+        message: scanProblems.message,
+        seenAt: scanProblems.seenAt,
+      })
+      .from(scanProblems)
+      .innerJoin(musicFolders, eq(musicFolders.id, scanProblems.folderId))
+      .orderBy(desc(scanProblems.seenAt), scanProblems.path)
+      .limit(limit)
+      .offset(offset);
+  }
+}

@@ -1,0 +1,381 @@
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Database } from "../db/client.ts";
+import type { Logger } from "../log.ts";
+import { CoverStore, imageMime } from "./covers.ts";
+import { withFallback } from "./fallback.ts";
+import type { MusicFolder } from "./folders.ts";
+import { LibraryStore, type ScannedFile } from "./store.ts";
+import { AUDIO_EXTENSIONS, readTags, TagError, type TrackTags } from "./tags.ts";
+import { type FoundFile, type Listing, resolveInside, walkFolder } from "./walk.ts";
+
+export interface ScanOptions {
+  /** Re-read every file, not only the changed ones. */
+  full?: boolean;
+  /** Files changed after this (epoch ms) count as done in a full scan. */
+  startedAt: number;
+  deadline: number;
+  log(message: string, level?: "info" | "warn" | "error"): Promise<void>;
+  progress(done: number, total: number): Promise<void>;
+  cancelRequested(): Promise<boolean>;
+}
+
+export interface ScanChunkResult {
+  /** True when nothing is left to read and deletions were applied. */
+  complete: boolean;
+  processed: number;
+  problems: number;
+  removed: number;
+  remaining: number;
+}
+
+interface Known {
+  id: number;
+  folderId: number;
+  path: string;
+  size: number;
+  mtime: number;
+  updatedAt: number;
+  mbid: string | null;
+  matchKey: string;
+  durationMs: number;
+}
+
+interface Todo extends FoundFile {
+  folder: MusicFolder;
+  known?: Known;
+}
+
+const COVER_NAMES = ["cover", "folder", "front"];
+const PARSE_CONCURRENCY = 8;
+const WRITE_BATCH = 250;
+
+const fileKey = (folderId: number, path: string) => `${folderId}\u0000${path}`;
+const matchKeyOf = (title: string, artist: string, album: string) =>
+  `${title}\u0000${artist}\u0000${album}`.toLowerCase();
+
+/** The preferred folder image: cover, folder, front — in that order. */
+export function pickCover(names: string[]): string | undefined {
+  for (const wanted of COVER_NAMES) {
+    const hit = names.find(
+      (n) => n.toLowerCase().replace(/\.[^.]+$/, "") === wanted && imageMime(n),
+    );
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * The library scanner: walks folders, reads only what changed (path + size +
+ * mtime), writes in atomic batches, and applies deletions once nothing is left
+ * to read. Every chunk recomputes what remains from disk and database, so a
+ * chunk cut short by a crash is simply done again by the next one.
+ */
+export class Scanner {
+  private readonly store: LibraryStore;
+  readonly covers: CoverStore;
+
+  constructor(
+    private readonly database: Database,
+    dataDir: string,
+    private readonly log: Logger,
+    private readonly separators?: string[],
+  ) {
+    this.store = new LibraryStore(database);
+    this.covers = new CoverStore(database, dataDir);
+  }
+
+  private async folders(): Promise<MusicFolder[]> {
+    return this.database.db.query.musicFolders.findMany();
+  }
+
+  private async known(): Promise<Map<string, Known>> {
+    const rows = await this.database.client.execute(
+      `SELECT t.id, t.folder_id, t.path, t.size, t.mtime, t.updated_at, t.mbid, t.title,
+              t.display_artist, t.duration_ms, a.name AS album
+         FROM tracks t LEFT JOIN albums a ON a.id = t.album_id`,
+    );
+    const out = new Map<string, Known>();
+    for (const r of rows.rows) {
+      out.set(fileKey(Number(r.folder_id), String(r.path)), {
+        id: Number(r.id),
+        folderId: Number(r.folder_id),
+        path: String(r.path),
+        size: Number(r.size),
+        mtime: Number(r.mtime),
+        updatedAt: Number(r.updated_at),
+        mbid: r.mbid === null ? null : String(r.mbid),
+        matchKey: matchKeyOf(String(r.title), String(r.display_artist), String(r.album ?? "")),
+        durationMs: Number(r.duration_ms),
+      });
+    }
+    return out;
+  }
+
+  private async problemStamps(): Promise<Map<string, string>> {
+    const rows = await this.database.client.execute(
+      "SELECT folder_id, path, size, mtime FROM scan_problems",
+    );
+    return new Map(
+      rows.rows.map((r) => [fileKey(Number(r.folder_id), String(r.path)), `${r.size}:${r.mtime}`]),
+    );
+  }
+
+  /** One chunk of a scan. */
+  async chunk(options: ScanOptions): Promise<ScanChunkResult> {
+    const folders = await this.folders();
+    const listings = new Map<number, Listing>();
+    for (const folder of folders) {
+      listings.set(
+        folder.id,
+        await walkFolder(folder.path, AUDIO_EXTENSIONS).catch(() => ({
+          files: [],
+          images: new Map(),
+        })),
+      );
+    }
+    const [known, problems] = await Promise.all([
+      this.known(),
+      this.problemStamps(),
+      this.store.load(),
+    ]);
+
+    const todo: Todo[] = [];
+    const present = new Set<string>();
+    for (const folder of folders) {
+      for (const file of listings.get(folder.id)?.files ?? []) {
+        const key = fileKey(folder.id, file.relPath);
+        present.add(key);
+        const k = known.get(key);
+        if (k) {
+          const changed = k.size !== file.size || k.mtime !== file.mtime;
+          if (changed || (options.full && k.updatedAt < options.startedAt)) {
+            todo.push({ ...file, folder, known: k });
+          }
+        } else if (problems.get(key) !== `${file.size}:${file.mtime}`) {
+          todo.push({ ...file, folder });
+        }
+      }
+    }
+    // Tracks whose file is gone: candidates for a move, deleted at the end.
+    const missing = new Map<number, Known>();
+    for (const [key, k] of known) if (!present.has(key)) missing.set(k.id, k);
+
+    let processed = 0;
+    let failed = 0;
+    let index = 0;
+    const touchedAlbums = new Map<string, { folder: MusicFolder; relDir: string; file: string }>();
+    const pending: ScannedFile[] = [];
+
+    const flush = async () => {
+      const batch = pending.splice(0);
+      if (batch.length === 0) return;
+      await this.store.write(batch);
+      await this.clearProblems(batch.filter((f) => problems.has(fileKey(f.folderId, f.relPath))));
+      processed += batch.length;
+      await options.progress(processed, processed + (todo.length - index));
+    };
+
+    const readOne = async (item: Todo) => {
+      const abs = resolveInside(item.folder.path, item.relPath);
+      if (!abs) return;
+      try {
+        const tags = withFallback(
+          await readTags(abs, { separators: this.separators }),
+          item.relPath,
+        );
+        const scanned: ScannedFile = {
+          folderId: item.folder.id,
+          relPath: item.relPath,
+          size: item.size,
+          mtime: item.mtime,
+          tags,
+          trackId: item.known ? undefined : this.matchMoved(tags, missing),
+        };
+        pending.push(scanned);
+        const relDir = dirname(item.relPath) === "." ? "" : dirname(item.relPath);
+        touchedAlbums.set(`${tags.album}\u0000${relDir}`, {
+          folder: item.folder,
+          relDir,
+          file: abs,
+        });
+      } catch (err) {
+        failed += 1;
+        await this.recordProblem(item, err);
+        await options.log(`${item.folder.name}/${item.relPath}: ${problemText(err)}`, "warn");
+      }
+      if (pending.length >= WRITE_BATCH) await flush();
+    };
+
+    while (index < todo.length && Date.now() < options.deadline) {
+      if (await options.cancelRequested()) break;
+      const slice = todo.slice(index, index + PARSE_CONCURRENCY * 4);
+      index += slice.length;
+      const queue = [...slice];
+      await Promise.all(
+        Array.from({ length: PARSE_CONCURRENCY }, async () => {
+          for (let item = queue.shift(); item; item = queue.shift()) await readOne(item);
+        }),
+      );
+    }
+    await flush();
+    await this.assignCovers([...touchedAlbums.values()], listings);
+
+    const remaining = todo.length - index;
+    if (remaining > 0) {
+      return { complete: false, processed, problems: failed, removed: 0, remaining };
+    }
+    // Nothing left to read: what is still missing was deleted, not moved.
+    const gone = [...missing.keys()];
+    if (gone.length) await this.store.remove(gone);
+    await this.forgetVanishedProblems(present);
+    return { complete: true, processed, problems: failed, removed: gone.length, remaining: 0 };
+  }
+
+  /** A new file that is a missing track moved or renamed: same MusicBrainz id, or same tags and length. */
+  private matchMoved(tags: TrackTags, missing: Map<number, Known>): number | undefined {
+    if (missing.size === 0) return undefined;
+    const mbid = tags.mbid.track ?? tags.mbid.recording;
+    const key = matchKeyOf(
+      tags.title ?? "",
+      tags.artists.join(", ") || "Unknown Artist",
+      tags.album ?? "",
+    );
+    for (const k of missing.values()) {
+      const same = mbid
+        ? k.mbid === mbid
+        : k.matchKey === key && Math.abs(k.durationMs - tags.durationMs) <= 2000;
+      if (same) {
+        missing.delete(k.id);
+        return k.id;
+      }
+    }
+    return undefined;
+  }
+
+  /** Imports one file (an upload): read, write, cover. Throws TagError when unreadable. */
+  async importFile(folder: MusicFolder, relPath: string, contentHash?: string): Promise<void> {
+    const abs = resolveInside(folder.path, relPath);
+    if (!abs) throw new TagError("unreadable", "path escapes its folder");
+    const stat = await Bun.file(abs).stat();
+    await this.store.load();
+    const tags = withFallback(await readTags(abs, { separators: this.separators }), relPath);
+    const file = {
+      folderId: folder.id,
+      relPath,
+      size: stat.size,
+      mtime: Math.floor(stat.mtimeMs),
+      tags,
+      contentHash,
+    };
+    await this.store.write([file]);
+    const relDir = dirname(relPath) === "." ? "" : dirname(relPath);
+    await this.assignCovers([{ folder, relDir, file: abs }], new Map());
+  }
+
+  /** Albums without art get a folder image, else the embedded picture of one of their files. */
+  private async assignCovers(
+    touched: { folder: MusicFolder; relDir: string; file: string }[],
+    listings: Map<number, Listing>,
+  ): Promise<void> {
+    for (const { folder, relDir, file } of touched) {
+      const album = await this.database.client.execute({
+        sql: `SELECT a.id, a.cover_art_id FROM tracks t JOIN albums a ON a.id = t.album_id
+              WHERE t.folder_id = ? AND t.path = ?`,
+        args: [folder.id, file.slice(folder.path.length + 1)],
+      });
+      const row = album.rows[0];
+      if (!row || row.cover_art_id) continue;
+      const albumId = Number(row.id);
+      let coverId: string | undefined;
+      const names =
+        listings.get(folder.id)?.images.get(relDir) ??
+        (await readdir(dirname(file)).catch(() => [] as string[]));
+      const picked = pickCover(names);
+      const mime = picked ? imageMime(picked) : undefined;
+      if (picked && mime) {
+        const data = await Bun.file(join(dirname(file), picked))
+          .bytes()
+          .catch(() => undefined);
+        if (data) coverId = await this.covers.save(data, mime);
+      }
+      if (!coverId) {
+        const tags = await readTags(file, { includePicture: true, sidecarLyrics: false }).catch(
+          () => undefined,
+        );
+        if (tags?.picture) coverId = await this.covers.save(tags.picture.data, tags.picture.mime);
+      }
+      if (!coverId) continue;
+      await this.database.write(() =>
+        this.database.client.batch(
+          [
+            { sql: "UPDATE albums SET cover_art_id = ? WHERE id = ?", args: [coverId, albumId] },
+            {
+              sql: "UPDATE tracks SET cover_art_id = ? WHERE album_id = ?",
+              args: [coverId, albumId],
+            },
+          ],
+          "write",
+        ),
+      );
+    }
+  }
+
+  private async recordProblem(item: Todo, err: unknown): Promise<void> {
+    const reason = err instanceof TagError ? err.reason : "unreadable";
+    await this.database.write(() =>
+      this.database.client.execute({
+        sql: `INSERT INTO scan_problems (folder_id, path, reason, message, size, mtime, seen_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT(folder_id, path) DO UPDATE SET reason = excluded.reason,
+                message = excluded.message, size = excluded.size, mtime = excluded.mtime,
+                seen_at = excluded.seen_at`,
+        args: [
+          item.folder.id,
+          item.relPath,
+          reason,
+          problemText(err),
+          item.size,
+          item.mtime,
+          Date.now(),
+        ],
+      }),
+    );
+    if (item.known) await this.store.remove([item.known.id]);
+  }
+
+  private async clearProblems(files: ScannedFile[]): Promise<void> {
+    if (files.length === 0) return;
+    await this.database.write(() =>
+      this.database.client.batch(
+        files.map((f) => ({
+          sql: "DELETE FROM scan_problems WHERE folder_id = ? AND path = ?",
+          args: [f.folderId, f.relPath],
+        })),
+        "write",
+      ),
+    );
+  }
+
+  private async forgetVanishedProblems(present: Set<string>): Promise<void> {
+    const rows = await this.database.client.execute("SELECT folder_id, path FROM scan_problems");
+    const gone = rows.rows.filter(
+      (r) => !present.has(fileKey(Number(r.folder_id), String(r.path))),
+    );
+    if (gone.length === 0) return;
+    await this.database.write(() =>
+      this.database.client.batch(
+        gone.map((r) => ({
+          sql: "DELETE FROM scan_problems WHERE folder_id = ? AND path = ?",
+          args: [Number(r.folder_id), String(r.path)],
+        })),
+        "write",
+      ),
+    );
+  }
+}
+
+function problemText(err: unknown): string {
+  if (err instanceof TagError) return `${err.reason}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,71 @@
+import type { AlbumView, ArtistView, TrackView } from "../../library/queries.ts";
+import type { Node } from "./render.ts";
+
+/** Prefixed string ids: purely numeric ids get mangled by some clients. */
+export const ids = {
+  artist: (id: number) => `ar-${id}`,
+  album: (id: number) => `al-${id}`,
+  track: (id: number) => `tr-${id}`,
+  cover: (id: string) => `co-${id}`,
+};
+
+export function parseId(
+  value: string | null,
+  prefix: "ar" | "al" | "tr" | "pl",
+): number | undefined {
+  const m = value?.match(/^([a-z]{2})-(\d{1,15})$/);
+  if (!m || m[1] !== prefix) return undefined;
+  return Number(m[2]);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function songNode(t: TrackView): Node {
+  return {
+    id: ids.track(t.id),
+    parent: t.albumId ? ids.album(t.albumId) : undefined,
+    isDir: false,
+    title: t.title,
+    album: t.album ?? undefined,
+    artist: t.artist,
+    track: t.trackNumber ?? undefined,
+    year: t.year ?? undefined,
+    genre: t.genres[0],
+    coverArt: t.coverArtId ? ids.cover(t.coverArtId) : undefined,
+    size: t.size,
+    contentType: t.contentType,
+    suffix: t.suffix,
+    duration: Math.round(t.durationMs / 1000),
+    bitRate: t.bitRate ?? undefined,
+    path: t.path,
+    discNumber: t.discNumber ?? undefined,
+    created: iso(t.createdAt),
+    albumId: t.albumId ? ids.album(t.albumId) : undefined,
+    artistId: t.artistId ? ids.artist(t.artistId) : undefined,
+    type: "music",
+  };
+}
+
+export function albumNode(a: AlbumView): Node {
+  return {
+    id: ids.album(a.id),
+    name: a.name,
+    artist: a.artist,
+    artistId: a.artistId ? ids.artist(a.artistId) : undefined,
+    coverArt: a.coverArtId ? ids.cover(a.coverArtId) : undefined,
+    songCount: a.songCount,
+    duration: Math.round(a.durationMs / 1000),
+    created: iso(a.createdAt),
+    year: a.year ?? undefined,
+    genre: a.genres[0],
+  };
+}
+
+export function artistNode(a: ArtistView): Node {
+  return {
+    id: ids.artist(a.id),
+    name: a.name,
+    coverArt: a.coverArtId ? ids.cover(a.coverArtId) : undefined,
+    albumCount: a.albumCount,
+  };
+}
