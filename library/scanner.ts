@@ -6,7 +6,8 @@ import { CoverStore, imageMime } from "./covers.ts";
 import { withFallback } from "./fallback.ts";
 import type { MusicFolder } from "./folders.ts";
 import { LibraryStore, type ScannedFile } from "./store.ts";
-import { AUDIO_EXTENSIONS, readTags, TagError, type TrackTags } from "./tags.ts";
+import { TagPool } from "./tag-pool.ts";
+import { AUDIO_EXTENSIONS, TagError, type TrackTags } from "./tags.ts";
 import { type FoundFile, type Listing, resolveInside, walkFolder } from "./walk.ts";
 
 export interface ScanOptions {
@@ -47,7 +48,7 @@ interface Todo extends FoundFile {
 }
 
 const COVER_NAMES = ["cover", "folder", "front"];
-const PARSE_CONCURRENCY = 8;
+const PARSE_IN_FLIGHT = 64;
 const WRITE_BATCH = 250;
 
 const fileKey = (folderId: number, path: string) => `${folderId}\u0000${path}`;
@@ -73,6 +74,7 @@ export function pickCover(names: string[]): string | undefined {
  */
 export class Scanner {
   private readonly store: LibraryStore;
+  private readonly tagPool = new TagPool();
   readonly covers: CoverStore;
 
   constructor(
@@ -164,14 +166,21 @@ export class Scanner {
     let processed = 0;
     let failed = 0;
     let index = 0;
-    const touchedAlbums = new Map<string, { folder: MusicFolder; relDir: string; file: string }>();
-    const pending: ScannedFile[] = [];
+    const touchedAlbums = new Map<number, { folder: MusicFolder; relDir: string; file: string }>();
+    const pending: { file: ScannedFile; abs: string; folder: MusicFolder }[] = [];
 
     const flush = async () => {
       const batch = pending.splice(0);
       if (batch.length === 0) return;
-      await this.store.write(batch);
-      await this.clearProblems(batch.filter((f) => problems.has(fileKey(f.folderId, f.relPath))));
+      const files = batch.map((b) => b.file);
+      await this.store.write(files);
+      await this.clearProblems(files.filter((f) => problems.has(fileKey(f.folderId, f.relPath))));
+      for (const { file, abs, folder } of batch) {
+        const albumId = this.store.albumIdFor(file.tags);
+        if (albumId === undefined || touchedAlbums.has(albumId)) continue;
+        const relDir = dirname(file.relPath) === "." ? "" : dirname(file.relPath);
+        touchedAlbums.set(albumId, { folder, relDir, file: abs });
+      }
       processed += batch.length;
       await options.progress(processed, processed + (todo.length - index));
     };
@@ -181,45 +190,41 @@ export class Scanner {
       if (!abs) return;
       try {
         const tags = withFallback(
-          await readTags(abs, { separators: this.separators }),
+          await this.tagPool.read(abs, { separators: this.separators }),
           item.relPath,
         );
-        const scanned: ScannedFile = {
-          folderId: item.folder.id,
-          relPath: item.relPath,
-          size: item.size,
-          mtime: item.mtime,
-          tags,
-          trackId: item.known ? undefined : this.matchMoved(tags, missing),
-        };
-        pending.push(scanned);
-        const relDir = dirname(item.relPath) === "." ? "" : dirname(item.relPath);
-        touchedAlbums.set(`${tags.album}\u0000${relDir}`, {
+        pending.push({
+          abs,
           folder: item.folder,
-          relDir,
-          file: abs,
+          file: {
+            folderId: item.folder.id,
+            relPath: item.relPath,
+            size: item.size,
+            mtime: item.mtime,
+            tags,
+            trackId: item.known ? undefined : this.matchMoved(tags, missing),
+          },
         });
       } catch (err) {
         failed += 1;
         await this.recordProblem(item, err);
         await options.log(`${item.folder.name}/${item.relPath}: ${problemText(err)}`, "warn");
       }
-      if (pending.length >= WRITE_BATCH) await flush();
     };
 
+    // Workers parse while this thread writes: keep a bounded number of reads in flight.
+    const inFlight = new Set<Promise<void>>();
     while (index < todo.length && Date.now() < options.deadline) {
-      if (await options.cancelRequested()) break;
-      const slice = todo.slice(index, index + PARSE_CONCURRENCY * 4);
-      index += slice.length;
-      const queue = [...slice];
-      await Promise.all(
-        Array.from({ length: PARSE_CONCURRENCY }, async () => {
-          for (let item = queue.shift(); item; item = queue.shift()) await readOne(item);
-        }),
-      );
+      if (index % 256 === 0 && (await options.cancelRequested())) break;
+      const item = todo[index++] as Todo;
+      const read: Promise<void> = readOne(item).finally(() => inFlight.delete(read));
+      inFlight.add(read);
+      if (inFlight.size >= PARSE_IN_FLIGHT) await Promise.race(inFlight);
+      if (pending.length >= WRITE_BATCH) await flush();
     }
+    await Promise.all(inFlight);
     await flush();
-    await this.assignCovers([...touchedAlbums.values()], listings);
+    await this.assignCovers(touchedAlbums, listings);
 
     const remaining = todo.length - index;
     if (remaining > 0) {
@@ -253,13 +258,20 @@ export class Scanner {
     return undefined;
   }
 
+  close(): void {
+    this.tagPool.close();
+  }
+
   /** Imports one file (an upload): read, write, cover. Throws TagError when unreadable. */
   async importFile(folder: MusicFolder, relPath: string, contentHash?: string): Promise<void> {
     const abs = resolveInside(folder.path, relPath);
     if (!abs) throw new TagError("unreadable", "path escapes its folder");
     const stat = await Bun.file(abs).stat();
     await this.store.load();
-    const tags = withFallback(await readTags(abs, { separators: this.separators }), relPath);
+    const tags = withFallback(
+      await this.tagPool.read(abs, { separators: this.separators }),
+      relPath,
+    );
     const file = {
       folderId: folder.id,
       relPath,
@@ -270,55 +282,64 @@ export class Scanner {
     };
     await this.store.write([file]);
     const relDir = dirname(relPath) === "." ? "" : dirname(relPath);
-    await this.assignCovers([{ folder, relDir, file: abs }], new Map());
+    const albumId = this.store.albumIdFor(tags);
+    if (albumId !== undefined) {
+      await this.assignCovers(new Map([[albumId, { folder, relDir, file: abs }]]), new Map());
+    }
   }
 
   /** Albums without art get a folder image, else the embedded picture of one of their files. */
   private async assignCovers(
-    touched: { folder: MusicFolder; relDir: string; file: string }[],
+    touched: Map<number, { folder: MusicFolder; relDir: string; file: string }>,
     listings: Map<number, Listing>,
   ): Promise<void> {
-    for (const { folder, relDir, file } of touched) {
-      const album = await this.database.client.execute({
-        sql: `SELECT a.id, a.cover_art_id FROM tracks t JOIN albums a ON a.id = t.album_id
-              WHERE t.folder_id = ? AND t.path = ?`,
-        args: [folder.id, file.slice(folder.path.length + 1)],
+    if (touched.size === 0) return;
+    const ids = [...touched.keys()];
+    const bare = new Set<number>();
+    for (let i = 0; i < ids.length; i += 400) {
+      const part = ids.slice(i, i + 400);
+      const rows = await this.database.client.execute({
+        sql: `SELECT id FROM albums WHERE cover_art_id IS NULL AND id IN (${part.map(() => "?").join(",")})`,
+        args: part,
       });
-      const row = album.rows[0];
-      if (!row || row.cover_art_id) continue;
-      const albumId = Number(row.id);
-      let coverId: string | undefined;
-      const names =
-        listings.get(folder.id)?.images.get(relDir) ??
-        (await readdir(dirname(file)).catch(() => [] as string[]));
-      const picked = pickCover(names);
-      const mime = picked ? imageMime(picked) : undefined;
-      if (picked && mime) {
-        const data = await Bun.file(join(dirname(file), picked))
-          .bytes()
-          .catch(() => undefined);
-        if (data) coverId = await this.covers.save(data, mime);
-      }
-      if (!coverId) {
-        const tags = await readTags(file, { includePicture: true, sidecarLyrics: false }).catch(
-          () => undefined,
-        );
-        if (tags?.picture) coverId = await this.covers.save(tags.picture.data, tags.picture.mime);
-      }
+      for (const r of rows.rows) bare.add(Number(r.id));
+    }
+    const updates: { sql: string; args: (string | number)[] }[] = [];
+    for (const albumId of bare) {
+      const at = touched.get(albumId);
+      if (!at) continue;
+      const coverId = await this.findCover(at, listings);
       if (!coverId) continue;
-      await this.database.write(() =>
-        this.database.client.batch(
-          [
-            { sql: "UPDATE albums SET cover_art_id = ? WHERE id = ?", args: [coverId, albumId] },
-            {
-              sql: "UPDATE tracks SET cover_art_id = ? WHERE album_id = ?",
-              args: [coverId, albumId],
-            },
-          ],
-          "write",
-        ),
+      updates.push(
+        { sql: "UPDATE albums SET cover_art_id = ? WHERE id = ?", args: [coverId, albumId] },
+        { sql: "UPDATE tracks SET cover_art_id = ? WHERE album_id = ?", args: [coverId, albumId] },
       );
     }
+    if (updates.length) {
+      await this.database.write(() => this.database.client.batch(updates, "write"));
+    }
+  }
+
+  private async findCover(
+    at: { folder: MusicFolder; relDir: string; file: string },
+    listings: Map<number, Listing>,
+  ): Promise<string | undefined> {
+    const names =
+      listings.get(at.folder.id)?.images.get(at.relDir) ??
+      (await readdir(dirname(at.file)).catch(() => [] as string[]));
+    const picked = pickCover(names);
+    const mime = picked ? imageMime(picked) : undefined;
+    if (picked && mime) {
+      const data = await Bun.file(join(dirname(at.file), picked))
+        .bytes()
+        .catch(() => undefined);
+      const id = data && (await this.covers.save(data, mime));
+      if (id) return id;
+    }
+    const tags = await this.tagPool
+      .read(at.file, { includePicture: true, sidecarLyrics: false })
+      .catch(() => undefined);
+    return tags?.picture ? this.covers.save(tags.picture.data, tags.picture.mime) : undefined;
   }
 
   private async recordProblem(item: Todo, err: unknown): Promise<void> {

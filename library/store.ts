@@ -1,4 +1,4 @@
-import type { InStatement } from "@libsql/client";
+import type { InStatement, InValue } from "@libsql/client";
 import type { Database } from "../db/client.ts";
 import type { TrackTags } from "./tags.ts";
 
@@ -65,6 +65,11 @@ export class LibraryStore {
 
   private get client() {
     return this.database.client;
+  }
+
+  /** The album id a written file's tags resolve to. */
+  albumIdFor(tags: TrackTags): number | undefined {
+    return this.albums.get(albumKey(tags));
   }
 
   async load(): Promise<void> {
@@ -192,15 +197,13 @@ export class LibraryStore {
     await this.ensureNamed("genres", this.genres, genreNames);
     await this.ensureAlbums(files);
 
-    const statements: InStatement[] = [];
-    for (const f of files) statements.push(...this.trackStatements(f));
-    await this.database.write(() => this.client.batch(statements, "write"));
+    await this.database.write(() => this.client.batch(this.trackStatements(files), "write"));
   }
 
-  private trackStatements(f: ScannedFile): InStatement[] {
+  private trackRow(f: ScannedFile): Record<string, InValue> {
     const t = f.tags;
     const title = t.title ?? f.relPath;
-    const values = {
+    return {
       folder_id: f.folderId,
       path: f.relPath,
       size: f.size,
@@ -225,7 +228,7 @@ export class LibraryStore {
       lyrics: s(t.lyrics),
       synced_lyrics: t.syncedLyrics?.length ? JSON.stringify(t.syncedLyrics) : null,
       duration_ms: Math.round(t.durationMs || 0),
-      bit_rate: n(t.bitRate === undefined ? undefined : Math.round(t.bitRate / 1000)),
+      bit_rate: n(t.bitRate),
       sample_rate: n(t.sampleRate),
       bit_depth: n(t.bitDepth),
       channels: n(t.channels),
@@ -236,53 +239,90 @@ export class LibraryStore {
       rg_track_peak: n(t.replayGain.trackPeak),
       updated_at: Date.now(),
     };
-    const cols = Object.keys(values);
-    const args = Object.values(values);
+  }
+
+  /**
+   * Few, wide statements: one multi-row upsert of the tracks, one delete of
+   * their old links, one insert each for artist and genre links. Per-row
+   * statements cost more in round trips than the rows themselves.
+   */
+  private trackStatements(files: ScannedFile[]): InStatement[] {
     const out: InStatement[] = [];
-    if (f.trackId !== undefined) {
+    const fresh = files.filter((f) => f.trackId === undefined);
+    const moved = files.filter((f) => f.trackId !== undefined);
+    for (const part of chunks(fresh, 200)) {
+      const rows = part.map((f) => this.trackRow(f));
+      const cols = Object.keys(rows[0] ?? {});
       out.push({
-        sql: `UPDATE tracks SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
-        args: [...args, f.trackId],
-      });
-    } else {
-      out.push({
-        sql: `INSERT INTO tracks (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})
-              ON CONFLICT(folder_id, path) DO UPDATE SET
-              ${cols
+        sql: `INSERT INTO tracks (${cols.join(", ")}) VALUES ${rows
+          .map(() => `(${cols.map(() => "?").join(", ")})`)
+          .join(", ")}
+              ON CONFLICT(folder_id, path) DO UPDATE SET ${cols
                 .filter((c) => c !== "folder_id" && c !== "path")
                 .map((c) => `${c} = excluded.${c}`)
                 .join(", ")}`,
-        args,
+        args: rows.flatMap((r) => Object.values(r)),
       });
     }
-    const idSql = "(SELECT id FROM tracks WHERE folder_id = ? AND path = ?)";
-    const idArgs = [f.folderId, f.relPath];
-    out.push({ sql: `DELETE FROM track_artists WHERE track_id = ${idSql}`, args: idArgs });
-    out.push({ sql: `DELETE FROM track_genres WHERE track_id = ${idSql}`, args: idArgs });
-    const roles: [Role, string[]][] = [
-      ["artist", t.artists],
-      ["albumartist", t.albumArtists],
-      ["composer", t.composers],
-      ["performer", t.performers],
-      ["conductor", t.conductors],
-      ["lyricist", t.lyricists],
-    ];
-    for (const [role, names] of roles) {
-      names.forEach((name, position) => {
-        const artistId = this.artists.get(name);
-        if (artistId === undefined) return;
-        out.push({
-          sql: `INSERT OR IGNORE INTO track_artists (track_id, artist_id, role, position) VALUES (${idSql}, ?, ?, ?)`,
-          args: [...idArgs, artistId, role, position],
-        });
-      });
-    }
-    for (const g of t.genres) {
-      const genreId = this.genres.get(g);
-      if (genreId === undefined) continue;
+    for (const f of moved) {
+      const row = this.trackRow(f);
       out.push({
-        sql: `INSERT OR IGNORE INTO track_genres (track_id, genre_id) VALUES (${idSql}, ?)`,
-        args: [...idArgs, genreId],
+        sql: `UPDATE tracks SET ${Object.keys(row)
+          .map((c) => `${c} = ?`)
+          .join(", ")} WHERE id = ?`,
+        args: [...Object.values(row), f.trackId ?? null],
+      });
+    }
+
+    // Links are keyed by (folder, path), resolved to track ids inside SQLite.
+    const keys = files.map((f) => [f.folderId, f.relPath] as InValue[]);
+    for (const part of chunks(keys, 400)) {
+      const values = part.map(() => "(?, ?)").join(", ");
+      const ids = `SELECT t.id FROM tracks t JOIN (VALUES ${values}) v ON t.folder_id = v.column1 AND t.path = v.column2`;
+      out.push({ sql: `DELETE FROM track_artists WHERE track_id IN (${ids})`, args: part.flat() });
+      out.push({ sql: `DELETE FROM track_genres WHERE track_id IN (${ids})`, args: part.flat() });
+    }
+    const artistLinks: InValue[][] = [];
+    const genreLinks: InValue[][] = [];
+    for (const f of files) {
+      const t = f.tags;
+      const roles: [Role, string[]][] = [
+        ["artist", t.artists],
+        ["albumartist", t.albumArtists],
+        ["composer", t.composers],
+        ["performer", t.performers],
+        ["conductor", t.conductors],
+        ["lyricist", t.lyricists],
+      ];
+      for (const [role, names] of roles) {
+        names.forEach((name, position) => {
+          const artistId = this.artists.get(name);
+          if (artistId !== undefined) {
+            artistLinks.push([f.folderId, f.relPath, artistId, role, position]);
+          }
+        });
+      }
+      for (const g of t.genres) {
+        const genreId = this.genres.get(g);
+        if (genreId !== undefined) genreLinks.push([f.folderId, f.relPath, genreId]);
+      }
+    }
+    for (const part of chunks(artistLinks, 400)) {
+      out.push({
+        sql: `INSERT OR IGNORE INTO track_artists (track_id, artist_id, role, position)
+              SELECT t.id, v.column3, v.column4, v.column5
+              FROM (VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")}) v
+              JOIN tracks t ON t.folder_id = v.column1 AND t.path = v.column2`,
+        args: part.flat(),
+      });
+    }
+    for (const part of chunks(genreLinks, 400)) {
+      out.push({
+        sql: `INSERT OR IGNORE INTO track_genres (track_id, genre_id)
+              SELECT t.id, v.column3
+              FROM (VALUES ${part.map(() => "(?, ?, ?)").join(", ")}) v
+              JOIN tracks t ON t.folder_id = v.column1 AND t.path = v.column2`,
+        args: part.flat(),
       });
     }
     return out;

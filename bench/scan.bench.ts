@@ -1,0 +1,87 @@
+/**
+ * Library scan benchmark: first scan of a generated library, an unchanged
+ * rescan, tracks/s and peak RSS. `bun run bench/scan.bench.ts [--tracks N] [--runs R]`
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../config.ts";
+import { createContext } from "../context.ts";
+import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
+import { createLogger } from "../log.ts";
+import { generateLibrary } from "../scripts/generate-library.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TRACKS = arg("--tracks", 10_000);
+const RUNS = arg("--runs", 3);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+const music = join(tmpdir(), `bandstand-bench-library-${TRACKS}`);
+if (!existsSync(join(music, ".complete"))) {
+  rmSync(music, { recursive: true, force: true });
+  const t0 = performance.now();
+  await generateLibrary(music, { tracks: TRACKS, seed: 1 });
+  await Bun.write(join(music, ".complete"), "");
+  console.log(`generated ${TRACKS} tracks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function once() {
+  const dataDir = mkdtempSync(join(tmpdir(), "bandstand-bench-data-"));
+  const config = loadConfig({
+    BANDSTAND_DATA_DIR: dataDir,
+    BANDSTAND_MUSIC_DIR: music,
+    PUBLIC_URL: "http://bench.local",
+  });
+  const { createApp } = await import("../app.ts");
+  let app: ReturnType<typeof createApp> | undefined;
+  const ctx = createContext(config, {
+    log: createLogger("error"),
+    dispatcherFetch: (r) => (app as ReturnType<typeof createApp>).handle(r),
+    dispatcherPollMs: 5,
+  });
+  await ctx.database.open();
+  app = createApp(ctx);
+  await ctx.library.syncFolders();
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const scan = async () => {
+    const t0 = performance.now();
+    const job = await ctx.jobs.enqueue("scan");
+    await (ctx.queue as LocalDispatcher).drain(600_000);
+    const ms = performance.now() - t0;
+    const done = await ctx.jobs.get(job.id);
+    if (done?.state !== "finished") throw new Error(`scan ${done?.state}: ${done?.error}`);
+    return { ms, result: JSON.parse(done.result ?? "{}") as { processed: number } };
+  };
+  const first = await scan();
+  const rescan = await scan();
+  clearInterval(sampler);
+  await ctx.queue.stop();
+  await ctx.edge.close();
+  ctx.database.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { first, rescan, peakMb: peak / 1024 / 1024 };
+}
+
+const results = [];
+for (let i = 0; i < RUNS; i++) {
+  const r = await once();
+  results.push(r);
+  console.log(
+    `run ${i + 1}: first scan ${r.first.result.processed} tracks in ${(r.first.ms / 1000).toFixed(2)} s ` +
+      `(${((r.first.result.processed / r.first.ms) * 1000).toFixed(0)} tracks/s), unchanged rescan ${r.rescan.ms.toFixed(0)} ms, peak RSS ${r.peakMb.toFixed(0)} MB`,
+  );
+}
+const tps = results.map((r) => (r.first.result.processed / r.first.ms) * 1000);
+console.log(
+  `median: first scan ${median(tps).toFixed(0)} tracks/s, unchanged rescan ${median(results.map((r) => r.rescan.ms)).toFixed(0)} ms, peak RSS ${median(results.map((r) => r.peakMb)).toFixed(0)} MB`,
+);

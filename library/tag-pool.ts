@@ -1,0 +1,68 @@
+import type { TagRequest } from "./tag-worker.ts";
+import { type ReadOptions, TagError, type TagErrorReason, type TrackTags } from "./tags.ts";
+
+type Reply = { id: number; tags?: TrackTags; error?: { reason: TagErrorReason; message: string } };
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+/**
+ * A fixed set of tag-reading workers, created on first use and reused.
+ * Requests go to the least busy worker; errors come back as TagError.
+ */
+export class TagPool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (t: TrackTags) => void; reject: (e: Error) => void; slot: Slot }
+  >();
+
+  constructor(private readonly size = Math.max(1, navigator.hardwareConcurrency || 2)) {}
+
+  private start(): void {
+    for (let i = 0; i < this.size; i++) {
+      // Bun's workers do not keep the process alive by default (ref: false).
+      const worker = new Worker(new URL("./tag-worker.ts", import.meta.url).href);
+      const slot: Slot = { worker, busy: 0 };
+      worker.onmessage = (event: MessageEvent<Reply>) => {
+        const { id, tags, error } = event.data;
+        const pending = this.waiting.get(id);
+        if (!pending) return;
+        this.waiting.delete(id);
+        pending.slot.busy -= 1;
+        if (tags) pending.resolve(tags);
+        else
+          pending.reject(new TagError(error?.reason ?? "unreadable", error?.message ?? "unknown"));
+      };
+      worker.onerror = (event) => {
+        // A crashed worker fails what it held; the next request gets a fresh pool.
+        for (const [id, pending] of this.waiting) {
+          if (pending.slot !== slot) continue;
+          this.waiting.delete(id);
+          pending.reject(new TagError("unreadable", `tag worker failed: ${event.message}`));
+        }
+        this.close();
+      };
+      this.slots.push(slot);
+    }
+  }
+
+  read(path: string, options: ReadOptions = {}): Promise<TrackTags> {
+    if (this.slots.length === 0) this.start();
+    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    slot.busy += 1;
+    return new Promise<TrackTags>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, slot });
+      slot.worker.postMessage({ id, path, options } satisfies TagRequest);
+    });
+  }
+
+  close(): void {
+    for (const slot of this.slots) slot.worker.terminate();
+    this.slots = [];
+  }
+}
