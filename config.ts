@@ -25,6 +25,8 @@ export interface Config {
   ffmpegPath: string;
   /** Largest accepted upload, bytes. */
   uploadMaxBytes: number;
+  /** Tag-reading workers a scan uses. */
+  scanWorkers: number;
   /** Size of the audio analysis worker pool. */
   audioWorkers: number;
   /** Separators that split one artist tag value into several artists; undefined: the tag reader's defaults. */
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     ffmpegPath: str(env, "FFMPEG_PATH") ?? "ffmpeg",
     trustProxy: bool(env, "BANDSTAND_TRUST_PROXY"),
     uploadMaxBytes: int(env, "BANDSTAND_UPLOAD_MAX_MB", 500, 1, 100_000) * 1024 * 1024,
+    scanWorkers: int(env, "BANDSTAND_SCAN_WORKERS", navigator.hardwareConcurrency || 2, 1, 256),
     audioWorkers: int(
       env,
       "BANDSTAND_AUDIO_WORKERS",

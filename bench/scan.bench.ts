@@ -52,7 +52,7 @@ async function once() {
   let peak = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
+  }, 250);
   const scan = async () => {
     const t0 = performance.now();
     const job = await ctx.jobs.enqueue("scan");
@@ -67,6 +67,7 @@ async function once() {
   clearInterval(sampler);
   await ctx.queue.stop();
   await ctx.edge.close();
+  ctx.library.close();
   ctx.database.close();
   rmSync(dataDir, { recursive: true, force: true });
   return { first, rescan, peakMb: peak / 1024 / 1024 };

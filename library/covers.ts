@@ -28,9 +28,10 @@ export class CoverStore {
     this.dir = join(dataDir, "covers");
   }
 
-  /** Stores the image if new; returns its id (SHA-256 hex), or undefined for a non-image. */
-  async save(data: Uint8Array, mime: string): Promise<string | undefined> {
-    const ext = EXT[mime.toLowerCase()];
+  /** Writes the image file if new; the row is the caller's to insert (see `row`). */
+  async saveFile(data: Uint8Array, mime: string): Promise<CoverFile | undefined> {
+    const type = mime.toLowerCase();
+    const ext = EXT[type];
     if (!ext || data.length === 0) return undefined;
     const id = new Bun.CryptoHasher("sha256").update(data).digest("hex");
     const sub = join(this.dir, id.slice(0, 2));
@@ -42,12 +43,29 @@ export class CoverStore {
       await writeFile(tmp, data);
       await rename(tmp, path);
     }
-    await this.database.write(() =>
-      this.database.client.execute({
-        sql: "INSERT OR IGNORE INTO cover_art (id, mime, size, path) VALUES (?, ?, ?, ?)",
-        args: [id, mime.toLowerCase(), data.length, path],
-      }),
-    );
-    return id;
+    return { id, mime: type, size: data.length, path };
   }
+
+  /** The statement that records a saved file (idempotent). */
+  row(file: CoverFile): { sql: string; args: (string | number)[] } {
+    return {
+      sql: "INSERT OR IGNORE INTO cover_art (id, mime, size, path) VALUES (?, ?, ?, ?)",
+      args: [file.id, file.mime, file.size, file.path],
+    };
+  }
+
+  /** Stores the image if new; returns its id (SHA-256 hex), or undefined for a non-image. */
+  async save(data: Uint8Array, mime: string): Promise<string | undefined> {
+    const file = await this.saveFile(data, mime);
+    if (!file) return undefined;
+    await this.database.write(() => this.database.client.execute(this.row(file)));
+    return file.id;
+  }
+}
+
+export interface CoverFile {
+  id: string;
+  mime: string;
+  size: number;
+  path: string;
 }

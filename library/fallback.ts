@@ -5,6 +5,8 @@ import type { TrackTags } from "./tags.ts";
  * the folders above it ("Artist/2001 - Album/03 Title.mp3").
  */
 export function withFallback(tags: TrackTags, relPath: string): TrackTags {
+  if (tags.title && tags.album && tags.artists.length && tags.trackNumber !== undefined)
+    return tags;
   const parts = relPath.split("/");
   const file = parts[parts.length - 1] ?? relPath;
   const stem = file.replace(/\.[^.]+$/, "");

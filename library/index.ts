@@ -16,7 +16,18 @@ export class Library {
     private readonly config: Config,
     log: Logger,
   ) {
-    this.scanner = new Scanner(database, config.dataDir, log, config.artistSeparators);
+    this.scanner = new Scanner(
+      database,
+      config.dataDir,
+      log,
+      config.artistSeparators,
+      config.scanWorkers,
+    );
+  }
+
+  /** Stops the tag-reading workers. */
+  close(): void {
+    this.scanner.close();
   }
 
   syncFolders(): Promise<MusicFolder[]> {

@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../log.ts";
-import { CoverStore, imageMime } from "./covers.ts";
+import { type CoverFile, CoverStore, imageMime } from "./covers.ts";
 import { withFallback } from "./fallback.ts";
 import type { MusicFolder } from "./folders.ts";
 import { LibraryStore, type ScannedFile } from "./store.ts";
@@ -49,7 +49,7 @@ interface Todo extends FoundFile {
 
 const COVER_NAMES = ["cover", "folder", "front"];
 const PARSE_IN_FLIGHT = 64;
-const WRITE_BATCH = 250;
+const WRITE_BATCH = 500;
 
 const fileKey = (folderId: number, path: string) => `${folderId}\u0000${path}`;
 const matchKeyOf = (title: string, artist: string, album: string) =>
@@ -74,7 +74,7 @@ export function pickCover(names: string[]): string | undefined {
  */
 export class Scanner {
   private readonly store: LibraryStore;
-  private readonly tagPool = new TagPool();
+  private readonly tagPool: TagPool;
   readonly covers: CoverStore;
 
   constructor(
@@ -82,8 +82,10 @@ export class Scanner {
     dataDir: string,
     private readonly log: Logger,
     private readonly separators?: string[],
+    scanWorkers?: number,
   ) {
     this.store = new LibraryStore(database);
+    this.tagPool = new TagPool(scanWorkers);
     this.covers = new CoverStore(database, dataDir);
   }
 
@@ -213,16 +215,28 @@ export class Scanner {
     };
 
     // Workers parse while this thread writes: keep a bounded number of reads in flight.
-    const inFlight = new Set<Promise<void>>();
+    let inFlight = 0;
+    let slotFree: (() => void) | undefined;
+    const reads: Promise<void>[] = [];
     while (index < todo.length && Date.now() < options.deadline) {
-      if (index % 256 === 0 && (await options.cancelRequested())) break;
+      if (index % 512 === 0 && (await options.cancelRequested())) break;
       const item = todo[index++] as Todo;
-      const read: Promise<void> = readOne(item).finally(() => inFlight.delete(read));
-      inFlight.add(read);
-      if (inFlight.size >= PARSE_IN_FLIGHT) await Promise.race(inFlight);
+      inFlight += 1;
+      reads.push(
+        readOne(item).finally(() => {
+          inFlight -= 1;
+          slotFree?.();
+        }),
+      );
+      if (inFlight >= PARSE_IN_FLIGHT) {
+        await new Promise<void>((resolve) => {
+          slotFree = resolve;
+        });
+        slotFree = undefined;
+      }
       if (pending.length >= WRITE_BATCH) await flush();
     }
-    await Promise.all(inFlight);
+    await Promise.all(reads);
     await flush();
     await this.assignCovers(touchedAlbums, listings);
 
@@ -308,11 +322,12 @@ export class Scanner {
     for (const albumId of bare) {
       const at = touched.get(albumId);
       if (!at) continue;
-      const coverId = await this.findCover(at, listings);
-      if (!coverId) continue;
+      const cover = await this.findCover(at, listings);
+      if (!cover) continue;
       updates.push(
-        { sql: "UPDATE albums SET cover_art_id = ? WHERE id = ?", args: [coverId, albumId] },
-        { sql: "UPDATE tracks SET cover_art_id = ? WHERE album_id = ?", args: [coverId, albumId] },
+        this.covers.row(cover),
+        { sql: "UPDATE albums SET cover_art_id = ? WHERE id = ?", args: [cover.id, albumId] },
+        { sql: "UPDATE tracks SET cover_art_id = ? WHERE album_id = ?", args: [cover.id, albumId] },
       );
     }
     if (updates.length) {
@@ -323,7 +338,7 @@ export class Scanner {
   private async findCover(
     at: { folder: MusicFolder; relDir: string; file: string },
     listings: Map<number, Listing>,
-  ): Promise<string | undefined> {
+  ): Promise<CoverFile | undefined> {
     const names =
       listings.get(at.folder.id)?.images.get(at.relDir) ??
       (await readdir(dirname(at.file)).catch(() => [] as string[]));
@@ -333,13 +348,13 @@ export class Scanner {
       const data = await Bun.file(join(dirname(at.file), picked))
         .bytes()
         .catch(() => undefined);
-      const id = data && (await this.covers.save(data, mime));
-      if (id) return id;
+      const saved = data && (await this.covers.saveFile(data, mime));
+      if (saved) return saved;
     }
     const tags = await this.tagPool
       .read(at.file, { includePicture: true, sidecarLyrics: false })
       .catch(() => undefined);
-    return tags?.picture ? this.covers.save(tags.picture.data, tags.picture.mime) : undefined;
+    return tags?.picture ? this.covers.saveFile(tags.picture.data, tags.picture.mime) : undefined;
   }
 
   private async recordProblem(item: Todo, err: unknown): Promise<void> {

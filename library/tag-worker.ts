@@ -2,9 +2,16 @@
 /**
  * Reads tags off the main thread. The tag reader does synchronous file reads
  * (see file-tokenizer.ts), so parsing in workers both uses every core and keeps
- * the event loop free while a scan runs.
+ * the event loop free while a scan runs. Requests and replies travel in
+ * batches: one message per batch costs far less than one per file.
  */
-import { type ReadOptions, readTags, TagError } from "./tags.ts";
+import {
+  type ReadOptions,
+  readTags,
+  TagError,
+  type TagErrorReason,
+  type TrackTags,
+} from "./tags.ts";
 
 declare const self: Worker;
 
@@ -14,15 +21,28 @@ export interface TagRequest {
   options: ReadOptions;
 }
 
-self.onmessage = async (event: MessageEvent<TagRequest>) => {
-  const { id, path, options } = event.data;
-  try {
-    const tags = await readTags(path, options);
-    const transfer = tags.picture ? [tags.picture.data.buffer as ArrayBuffer] : [];
-    self.postMessage({ id, tags }, transfer);
-  } catch (err) {
-    const reason = err instanceof TagError ? err.reason : "unreadable";
-    const message = err instanceof Error ? err.message : String(err);
-    self.postMessage({ id, error: { reason, message } });
+export interface TagReply {
+  id: number;
+  tags?: TrackTags;
+  error?: { reason: TagErrorReason; message: string };
+}
+
+self.onmessage = async (event: MessageEvent<TagRequest[]>) => {
+  const replies: TagReply[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const { id, path, options } of event.data) {
+    try {
+      const tags = await readTags(path, options);
+      if (tags.picture) transfer.push(tags.picture.data.buffer as ArrayBuffer);
+      replies.push({ id, tags });
+    } catch (err) {
+      const reason = err instanceof TagError ? err.reason : "unreadable";
+      replies.push({
+        id,
+        error: { reason, message: err instanceof Error ? err.message : String(err) },
+      });
+    }
   }
+  // Plain results go as one JSON string: cheaper to pass than a structured clone.
+  self.postMessage(transfer.length ? replies : JSON.stringify(replies), transfer);
 };

@@ -84,8 +84,12 @@ export async function walkFolder(root: string, audioExtensions: Set<string>): Pr
 
 /** Resolves a stored relative path under its folder, refusing anything that escapes it. */
 export function resolveInside(root: string, relPath: string): string | undefined {
-  const abs = join(root, relPath);
-  const rel = relative(root, abs);
-  if (rel.startsWith("..") || rel === "" || rel.includes(`..${sep}`)) return undefined;
-  return abs;
+  if (!relPath || relPath.startsWith("/") || relPath.includes("\0")) return undefined;
+  // Cheap test first (this runs per file in a scan); normalise only when needed.
+  if (relPath.includes("..")) {
+    const abs = join(root, relPath);
+    const rel = relative(root, abs);
+    return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? abs : undefined;
+  }
+  return `${root}${sep}${relPath}`;
 }
