@@ -146,7 +146,7 @@ if (import.meta.main) {
   } finally {
     await ctx?.queue.stop();
     await ctx?.edge.close();
-    ctx?.library.close();
+    await ctx?.library.close();
     ctx?.database.close();
   }
 }

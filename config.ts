@@ -27,6 +27,8 @@ export interface Config {
   uploadMaxBytes: number;
   /** Tag-reading workers a scan uses. */
   scanWorkers: number;
+  /** Analyse new tracks after each scan (loudness, waveform, BPM). */
+  autoAnalyze: boolean;
   /** Size of the audio analysis worker pool. */
   audioWorkers: number;
   /** Separators that split one artist tag value into several artists; undefined: the tag reader's defaults. */
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, "BANDSTAND_TRUST_PROXY"),
     uploadMaxBytes: int(env, "BANDSTAND_UPLOAD_MAX_MB", 500, 1, 100_000) * 1024 * 1024,
     scanWorkers: int(env, "BANDSTAND_SCAN_WORKERS", navigator.hardwareConcurrency || 2, 1, 256),
+    autoAnalyze: !str(env, "BANDSTAND_AUTO_ANALYZE") || bool(env, "BANDSTAND_AUTO_ANALYZE"),
     audioWorkers: int(
       env,
       "BANDSTAND_AUDIO_WORKERS",

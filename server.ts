@@ -28,7 +28,7 @@ export async function start(ctx: AppContext) {
     // stop(false) refuses new connections and waits for requests in flight.
     await server.stop(false);
     await ctx.edge.close();
-    ctx.library.close();
+    await ctx.library.close();
     ctx.database.close();
     ctx.log.info("stopped");
     process.exit(0);

@@ -38,6 +38,7 @@ async function once() {
     BANDSTAND_DATA_DIR: dataDir,
     BANDSTAND_MUSIC_DIR: music,
     PUBLIC_URL: "http://bench.local",
+    BANDSTAND_AUTO_ANALYZE: "false",
   });
   const { createApp } = await import("../app.ts");
   let app: ReturnType<typeof createApp> | undefined;
@@ -67,7 +68,7 @@ async function once() {
   clearInterval(sampler);
   await ctx.queue.stop();
   await ctx.edge.close();
-  ctx.library.close();
+  await ctx.library.close();
   ctx.database.close();
   rmSync(dataDir, { recursive: true, force: true });
   return { first, rescan, peakMb: peak / 1024 / 1024 };

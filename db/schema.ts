@@ -245,6 +245,10 @@ export const audioAnalysis = sqliteTable("audio_analysis", {
   /** ~1000 min/max pairs as Int8 pairs. */
   peaks: blob("peaks", { mode: "buffer" }),
   bpm: real("bpm"),
+  samplePeakDb: real("sample_peak_db"),
+  /** Mergeable block-loudness histogram: album gain is computed from these. */
+  blockSummary: blob("block_summary", { mode: "buffer" }),
+  error: text("error"),
   analyzedAt: integer("analyzed_at").notNull().default(now),
 });
 
@@ -291,6 +295,31 @@ export const plays = sqliteTable(
     client: text("client"),
   },
   (t) => [index("plays_user_time").on(t.userId, t.playedAt), index("plays_track").on(t.trackId)],
+);
+
+/**
+ * What each player is playing now (scrobble with submission=false). A table, not process memory:
+ * every instance of a scaled-out deployment sees the same list. Rows older than ~10 minutes are
+ * ignored on read and pruned on write.
+ */
+export const nowPlaying = sqliteTable(
+  "now_playing",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The client name (`c`): one entry per user and player. */
+    player: text("player").notNull(),
+    trackId: integer("track_id")
+      .notNull()
+      .references(() => tracks.id, { onDelete: "cascade" }),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("now_playing_player").on(t.userId, t.player),
+    index("now_playing_time").on(t.updatedAt),
+  ],
 );
 
 export const playlists = sqliteTable("playlists", {

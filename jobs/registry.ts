@@ -1,4 +1,5 @@
 import type { AppContext } from "../context.ts";
+import { analyzeLibraryJob, analyzeTrackJob } from "./analyze.ts";
 import { cleanCacheJob } from "./clean-cache.ts";
 import { importJob, scanJob } from "./library-jobs.ts";
 import type { ScheduleSpec } from "./queue.ts";
@@ -13,15 +14,23 @@ export const SCHEDULES: ScheduleSpec[] = [
 /** Every job Bandstand runs, by route name. */
 export function registerJobs(ctx: AppContext): void {
   const { jobs, library, edge, database } = ctx;
-  const afterScan = async () => {};
+  // New and changed tracks get analysed once the library has them.
+  const afterScan = async () => {
+    if (ctx.config.autoAnalyze) await jobs.enqueue("analyze-library");
+  };
   jobs.register(scanJob("scan", library.scanner, edge.lock, afterScan));
   jobs.register(scanJob("refresh-metadata", library.scanner, edge.lock, afterScan));
   jobs.register(
     importJob(
       library.scanner,
       (id) => library.folder(id),
-      async () => {},
+      async (payload) => {
+        const track = await library.trackAt(payload.folderId, payload.relPath);
+        if (track !== undefined) await jobs.enqueue("analyze", { trackId: track });
+      },
     ),
   );
+  jobs.register(analyzeTrackJob(library.analyzer));
+  jobs.register(analyzeLibraryJob(library.analyzer));
   jobs.register(cleanCacheJob(database, library.scanner.covers.dir));
 }

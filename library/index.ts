@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { musicFolders, scanProblems } from "../db/schema.ts";
 import type { Logger } from "../log.ts";
+import { Analyzer } from "./analysis.ts";
 import { type MusicFolder, syncFolders, uploadsFolder } from "./folders.ts";
 import { Scanner } from "./scanner.ts";
 import { UploadIntake } from "./uploads.ts";
@@ -10,6 +11,7 @@ import { UploadIntake } from "./uploads.ts";
 /** The music library's entry points for routes and jobs. */
 export class Library {
   readonly scanner: Scanner;
+  readonly analyzer: Analyzer;
 
   constructor(
     private readonly database: Database,
@@ -23,11 +25,25 @@ export class Library {
       config.artistSeparators,
       config.scanWorkers,
     );
+    this.analyzer = new Analyzer(database, {
+      workers: config.audioWorkers,
+      ffmpegPath: config.ffmpegPath,
+    });
   }
 
-  /** Stops the tag-reading workers. */
-  close(): void {
+  /** Stops the tag-reading and audio workers. */
+  async close(): Promise<void> {
     this.scanner.close();
+    await this.analyzer.close();
+  }
+
+  async trackAt(folderId: number, relPath: string): Promise<number | undefined> {
+    const rows = await this.database.client.execute({
+      sql: "SELECT id FROM tracks WHERE folder_id = ? AND path = ?",
+      args: [folderId, relPath],
+    });
+    const id = rows.rows[0]?.id;
+    return id === undefined ? undefined : Number(id);
   }
 
   syncFolders(): Promise<MusicFolder[]> {

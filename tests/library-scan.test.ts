@@ -12,7 +12,8 @@ const music = join(tempDir("bandstand-music-"), "music");
 
 beforeAll(async () => {
   lib = await generateLibrary(music, { tracks: 400, seed: 7, brokenEvery: 50 });
-  t = await startTestApp({ BANDSTAND_MUSIC_DIR: music });
+  // Analysis has its own tests; here it would only slow every drain down.
+  t = await startTestApp({ BANDSTAND_MUSIC_DIR: music, BANDSTAND_AUTO_ANALYZE: "false" });
   await t.ctx.library.syncFolders();
   const admin = await t.ctx.users.create({
     username: "admin",

@@ -74,6 +74,23 @@ describe("uploads", () => {
     expect(jobs.items.map((j) => j.state)).toEqual(["finished", "finished", "finished"]);
   });
 
+  test("each import is analysed: loudness, peaks, BPM; ReplayGain filled in where tags had none", async () => {
+    const rows = await t.ctx.database.client.execute(
+      `SELECT a.integrated_lufs, a.true_peak_db, a.track_gain, length(a.peaks) AS peak_bytes,
+              t.rg_track_gain, al.rg_album_gain
+         FROM audio_analysis a JOIN tracks t ON t.id = a.track_id JOIN albums al ON al.id = t.album_id`,
+    );
+    expect(rows.rows.length).toBe(3);
+    for (const r of rows.rows) {
+      // ffmpeg's sine source is -18 dBFS peak-ish mono: about -21 LUFS.
+      expect(Number(r.integrated_lufs)).toBeGreaterThan(-30);
+      expect(Number(r.integrated_lufs)).toBeLessThan(-10);
+      expect(Number(r.peak_bytes)).toBe(2000);
+      expect(Number(r.rg_track_gain)).toBeCloseTo(-18 - Number(r.integrated_lufs), 5);
+      expect(r.rg_album_gain).not.toBeNull();
+    }
+  });
+
   test("the same content again is a duplicate, not a second track", async () => {
     const { status, body } = await upload(
       form([["file", Bun.file(files[0] ?? ""), "renamed.mp3"]]),

@@ -53,7 +53,7 @@ export async function startTestApp(
     async close() {
       await ctx.queue.stop();
       await ctx.edge.close();
-      ctx.library.close();
+      await ctx.library.close();
       ctx.database.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
