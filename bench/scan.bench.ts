@@ -74,16 +74,27 @@ async function once() {
   return { first, rescan, peakMb: peak / 1024 / 1024 };
 }
 
-const results = [];
-for (let i = 0; i < RUNS; i++) {
-  const r = await once();
-  results.push(r);
+// Each run in a fresh process, so peak RSS is that run's alone.
+if (process.argv.includes("--once")) {
+  console.log(JSON.stringify(await once()));
+} else {
+  const results: Awaited<ReturnType<typeof once>>[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const proc = Bun.spawn(["bun", "run", import.meta.path, "--tracks", String(TRACKS), "--once"], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    const out = await new Response(proc.stdout).text();
+    if ((await proc.exited) !== 0) throw new Error("bench run failed");
+    const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as Awaited<ReturnType<typeof once>>;
+    results.push(r);
+    console.log(
+      `run ${i + 1}: first scan ${r.first.result.processed} tracks in ${(r.first.ms / 1000).toFixed(2)} s ` +
+        `(${((r.first.result.processed / r.first.ms) * 1000).toFixed(0)} tracks/s), unchanged rescan ${r.rescan.ms.toFixed(0)} ms, peak RSS ${r.peakMb.toFixed(0)} MB`,
+    );
+  }
+  const tps = results.map((r) => (r.first.result.processed / r.first.ms) * 1000);
   console.log(
-    `run ${i + 1}: first scan ${r.first.result.processed} tracks in ${(r.first.ms / 1000).toFixed(2)} s ` +
-      `(${((r.first.result.processed / r.first.ms) * 1000).toFixed(0)} tracks/s), unchanged rescan ${r.rescan.ms.toFixed(0)} ms, peak RSS ${r.peakMb.toFixed(0)} MB`,
+    `median: first scan ${median(tps).toFixed(0)} tracks/s, unchanged rescan ${median(results.map((r) => r.rescan.ms)).toFixed(0)} ms, peak RSS ${median(results.map((r) => r.peakMb)).toFixed(0)} MB`,
   );
 }
-const tps = results.map((r) => (r.first.result.processed / r.first.ms) * 1000);
-console.log(
-  `median: first scan ${median(tps).toFixed(0)} tracks/s, unchanged rescan ${median(results.map((r) => r.rescan.ms)).toFixed(0)} ms, peak RSS ${median(results.map((r) => r.peakMb)).toFixed(0)} MB`,
-);
