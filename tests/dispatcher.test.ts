@@ -43,6 +43,20 @@ describe("built-in dispatcher", () => {
     expect((await rows(t)).map((r) => r.state)).toEqual(["delivered"]);
   });
 
+  test("every job transition is published on the jobs channel", async () => {
+    const t = await app();
+    t.ctx.jobs.register({ name: "observed", run: async () => ({ done: true }) });
+    const seen: string[] = [];
+    const unsubscribe = await t.ctx.edge.pubsub.subscribe("jobs", (message) => {
+      const event = JSON.parse(message) as { name: string; state: string };
+      if (event.name === "observed") seen.push(event.state);
+    });
+    await t.ctx.jobs.enqueue("observed");
+    await dispatcher(t).drain();
+    await unsubscribe();
+    expect(seen).toEqual(["queued", "started", "finished"]);
+  });
+
   test("a delayed message waits for its time", async () => {
     const t = await app();
     let ran = 0;

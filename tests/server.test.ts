@@ -102,6 +102,15 @@ describe("a real server process on embedded defaults", () => {
     expect(await ping("u=carol&p=carol-pw")).toMatchObject({ error: { code: 40 } });
   });
 
+  test("CLI: scan --wait shows progress and finishes; a bad command exits non-zero", async () => {
+    const scan = await runCli(["scan", "--wait"], env);
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toMatch(/scan job job_/);
+    expect(scan.stdout).toContain("done:");
+    const bad = await runCli(["scan-everything"], env);
+    expect(bad.code).not.toBe(0);
+  });
+
   test("SIGTERM finishes the request in flight, stops cleanly, and it starts again", async () => {
     // A wrong password costs an argon2id verification: long enough to be in flight.
     const inFlight = fetch(`${server.url}/rest/ping?f=json&u=admin&p=not-it`);
