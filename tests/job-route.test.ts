@@ -86,6 +86,16 @@ describe("POST /jobs/:name verifies the Upstash-Signature before any work", () =
     expect((await post("echo", body, sig, { "Upstash-Message-Id": "msg_2" })).status).toBe(200);
   });
 
+  test("POST /jobs/scan signed for the right URL and body → accepted, and the scan runs", async () => {
+    await t.ctx.library.syncFolders();
+    const scanBody = "{}";
+    const sig = await mint(t.ctx.signingKeys.currentSigningKey, URL_OF("scan"), scanBody);
+    const res = await post("scan", scanBody, sig, { "Upstash-Message-Id": "msg_scan" });
+    expect(res.status).toBe(200);
+    const { items } = await t.ctx.jobs.list({ name: "scan" });
+    expect(items.map((j) => j.state)).toEqual(["finished"]);
+  });
+
   test("signed call for an unknown job → 489 non-retryable", async () => {
     const sig = await mint(t.ctx.signingKeys.currentSigningKey, URL_OF("nope"), body);
     const res = await post("nope", body, sig);
