@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { outbox, schedules } from "../db/schema.ts";
-import { LocalDispatcher } from "../jobs/local-dispatcher.ts";
+import { LocalDispatcher, type LocalDispatcherOptions } from "../jobs/local-dispatcher.ts";
 import { createLogger } from "../log.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 
@@ -17,6 +17,19 @@ async function app(options: Parameters<typeof startTestApp>[1] = {}) {
 }
 
 const dispatcher = (t: TestApp) => t.ctx.queue as LocalDispatcher;
+
+/** Another dispatcher on the same database, as a second instance would run. */
+function secondDispatcher(t: TestApp, options: Partial<LocalDispatcherOptions> = {}) {
+  return new LocalDispatcher({
+    database: t.ctx.database,
+    publicUrl: t.ctx.config.publicUrl,
+    keys: t.ctx.signingKeys,
+    lock: t.ctx.edge.lock,
+    log: createLogger("error"),
+    fetch: (r) => t.app.handle(r),
+    ...options,
+  });
+}
 
 async function rows(t: TestApp) {
   return t.ctx.database.db.select().from(outbox);
@@ -150,12 +163,7 @@ describe("built-in dispatcher", () => {
     let posts = 0;
     const dataDir = tempDir();
     const t = await app({ dataDir });
-    const slow = new LocalDispatcher({
-      database: t.ctx.database,
-      publicUrl: t.ctx.config.publicUrl,
-      keys: t.ctx.signingKeys,
-      lock: t.ctx.edge.lock,
-      log: createLogger("error"),
+    const slow = secondDispatcher(t, {
       timeoutMs: 100,
       backoffBaseMs: 10,
       fetch: (request) => {
@@ -232,14 +240,7 @@ describe("built-in dispatcher", () => {
       },
     });
     for (let i = 0; i < 20; i++) await t.ctx.jobs.enqueue("count", { i });
-    const other = new LocalDispatcher({
-      database: t.ctx.database,
-      publicUrl: t.ctx.config.publicUrl,
-      keys: t.ctx.signingKeys,
-      lock: t.ctx.edge.lock,
-      log: createLogger("error"),
-      fetch: (r) => t.app.handle(r),
-    });
+    const other = secondDispatcher(t);
     await Promise.all([dispatcher(t).drain(), other.drain()]);
     expect(seen.size).toBe(20);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
@@ -263,14 +264,7 @@ describe("built-in dispatcher", () => {
       .update(schedules)
       .set({ nextRunAt: Date.now() - 1 })
       .where(eq(schedules.id, "every-minute"));
-    const other = new LocalDispatcher({
-      database: t.ctx.database,
-      publicUrl: t.ctx.config.publicUrl,
-      keys: t.ctx.signingKeys,
-      lock: t.ctx.edge.lock,
-      log: createLogger("error"),
-      fetch: (r) => t.app.handle(r),
-    });
+    const other = secondDispatcher(t);
     await Promise.all([dispatcher(t).tick(), other.tick()]);
     await Promise.all([dispatcher(t).drain(), other.drain()]);
     expect(ran).toBe(1);
