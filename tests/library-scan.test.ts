@@ -16,14 +16,11 @@ beforeAll(async () => {
   // Analysis has its own tests; here it would only slow every drain down.
   t = await startTestApp({ BANDSTAND_MUSIC_DIR: music, BANDSTAND_AUTO_ANALYZE: "false" });
   await t.ctx.library.syncFolders();
-  const admin = await t.ctx.users.create(
-    {
-      username: "admin",
-      password: "admin-pw",
-      role: "admin",
-    },
-    60_000,
-  );
+  const admin = await t.ctx.users.create({
+    username: "admin",
+    password: "admin-pw",
+    role: "admin",
+  });
   key = (await t.ctx.apiKeys.create(admin.id, "t")).key;
 }, 120_000);
 afterAll(async () => {

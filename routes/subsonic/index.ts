@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import { clientIp } from "../client-ip.ts";
+import { annotationMethods } from "./annotation.ts";
+import { browseMethods } from "./browse.ts";
 import { libraryMethods } from "./library.ts";
 import { subsonicParams } from "./params.ts";
 import { formatOf, type Node, render, type SubsonicError } from "./render.ts";
@@ -23,7 +25,12 @@ const CORE: Record<string, SubsonicMethod> = {
 
 /** /rest/<method>[.view], GET and POST, XML by default, `f=json` / `f=jsonp`. */
 export function subsonicRoutes(ctx: AppContext) {
-  const METHODS: Record<string, SubsonicMethod> = { ...CORE, ...libraryMethods(ctx) };
+  const METHODS: Record<string, SubsonicMethod> = {
+    ...CORE,
+    ...libraryMethods(ctx),
+    ...browseMethods(ctx),
+    ...annotationMethods(ctx),
+  };
   const handle = async (
     request: Request,
     method: string,

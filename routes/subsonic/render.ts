@@ -71,10 +71,16 @@ function envelope(body: Node | undefined, error: SubsonicError | undefined): Nod
   };
 }
 
-/** Drops undefined, recursively, so JSON never carries null. */
+/**
+ * Drops undefined, recursively, so JSON never carries null. A node holding only
+ * `value` is a text-only XML element (`<biography>…</biography>`): in JSON it is
+ * the bare string, as clients expect.
+ */
 function toJson(value: Value): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(toJson);
   if (value && typeof value === "object") {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (keys.length === 1 && keys[0] === "value" && isPrimitive(value.value)) return value.value;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v);
     return out;

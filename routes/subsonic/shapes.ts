@@ -1,3 +1,4 @@
+import type { Annotation } from "../../library/annotations.ts";
 import type { AlbumView, ArtistView, TrackView } from "../../library/queries.ts";
 import type { Node } from "./render.ts";
 
@@ -7,7 +8,35 @@ export const ids = {
   album: (id: number) => `al-${id}`,
   track: (id: number) => `tr-${id}`,
   cover: (id: string) => `co-${id}`,
+  /** A folder-tree directory: folder id + base64url of its path relative to the folder. */
+  dir: (folderId: number, path: string) =>
+    `dir-${folderId}-${Buffer.from(path, "utf8").toString("base64url")}`,
 };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Strict inverse of `ids.dir`: only the canonical encoding of a clean relative
+ * path ("" = the folder root; no empty, "." or ".." segments, no backslash or NUL).
+ * The path is only ever compared with stored track paths, never opened.
+ */
+export function parseDirId(value: string | null): { folderId: number; path: string } | undefined {
+  const m = value?.match(/^dir-(\d{1,15})-([A-Za-z0-9_-]{0,4096})$/);
+  if (!m?.[1] || m[2] === undefined) return undefined;
+  const bytes = Buffer.from(m[2], "base64url");
+  if (bytes.toString("base64url") !== m[2]) return undefined;
+  let path: string;
+  try {
+    path = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  if (path.includes("\\") || path.includes("\0")) return undefined;
+  if (path !== "" && path.split("/").some((seg) => seg === "" || seg === "." || seg === "..")) {
+    return undefined;
+  }
+  return { folderId: Number(m[1]), path };
+}
 
 export function parseId(
   value: string | null,
@@ -19,6 +48,18 @@ export function parseId(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The caller's marks as attributes of a song, album or artist node (spread after
+ * it); absent ones stay undefined so they are not rendered.
+ */
+export function marks(a: Annotation | undefined): Node {
+  return {
+    starred: a?.starredAt !== undefined ? iso(a.starredAt) : undefined,
+    userRating: a?.rating || undefined,
+    playCount: a?.playCount ?? undefined,
+  };
+}
 
 export function songNode(t: TrackView): Node {
   return {
