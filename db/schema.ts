@@ -171,8 +171,9 @@ export const tracks = sqliteTable(
   (t) => [
     uniqueIndex("tracks_folder_path").on(t.folderId, t.path),
     index("tracks_album").on(t.albumId, t.discNumber, t.trackNumber),
-    index("tracks_mbid").on(t.mbid),
-    index("tracks_hash").on(t.contentHash),
+    // Partial: most tracks have neither, and a scan should not pay to index NULLs.
+    index("tracks_mbid").on(t.mbid).where(sql`${t.mbid} IS NOT NULL`),
+    index("tracks_hash").on(t.contentHash).where(sql`${t.contentHash} IS NOT NULL`),
   ],
 );
 

@@ -76,7 +76,7 @@ export class TagPool {
 
   private send(slot: Slot): void {
     if (slot.outbox.length === 0) return;
-    slot.worker.postMessage(slot.outbox.splice(0));
+    slot.worker.postMessage(JSON.stringify(slot.outbox.splice(0)));
   }
 
   close(): void {

@@ -27,10 +27,11 @@ export interface TagReply {
   error?: { reason: TagErrorReason; message: string };
 }
 
-self.onmessage = async (event: MessageEvent<TagRequest[]>) => {
+self.onmessage = async (event: MessageEvent<string>) => {
+  const requests = JSON.parse(event.data) as TagRequest[];
   const replies: TagReply[] = [];
   const transfer: ArrayBuffer[] = [];
-  for (const { id, path, options } of event.data) {
+  for (const { id, path, options } of requests) {
     try {
       const tags = await readTags(path, options);
       if (tags.picture) transfer.push(tags.picture.data.buffer as ArrayBuffer);
