@@ -10,6 +10,7 @@ import { staticRoutes } from "./routes/static.ts";
 import { subsonicRoutes } from "./routes/subsonic/index.ts";
 import { authRoutes } from "./routes/web/auth.tsx";
 import { homeRoutes } from "./routes/web/home.tsx";
+import { shareRoutes } from "./routes/web/share.tsx";
 
 /** The whole HTTP surface; `server.ts` listens, tests call `app.handle()`. */
 export function createApp(ctx: AppContext) {
@@ -36,7 +37,8 @@ export function createApp(ctx: AppContext) {
     .use(libraryApiRoutes(ctx))
     .use(uploadRoutes(ctx))
     .use(authRoutes(ctx))
-    .use(homeRoutes(ctx));
+    .use(homeRoutes(ctx))
+    .use(shareRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

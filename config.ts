@@ -38,6 +38,10 @@ export interface Config {
   /** Believe X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** ffmpeg transcodes allowed at once; more are answered 429. */
+  maxTranscodes: number;
+  /** Bound of the transcode cache, bytes (enforced by the clean-cache job). */
+  transcodeCacheBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -201,5 +205,14 @@ export function loadConfig(env: Env = process.env): Config {
     artistSeparators: str(env, "BANDSTAND_ARTIST_SEPARATORS")?.split("|"),
     jobTimeoutMs: int(env, "BANDSTAND_JOB_TIMEOUT", 60, 3, 3600) * 1000,
     logLevel,
+    maxTranscodes: int(
+      env,
+      "BANDSTAND_MAX_TRANSCODES",
+      2 * (navigator.hardwareConcurrency || 2),
+      1,
+      1024,
+    ),
+    transcodeCacheBytes:
+      int(env, "BANDSTAND_TRANSCODE_CACHE_MB", 1024, 0, 10_000_000) * 1024 * 1024,
   };
 }

@@ -59,7 +59,13 @@ export class Users {
   }
 
   /** Creates an account; its Subsonic password starts equal to the login password. */
-  async create(input: { username: string; password: string; role?: Role }): Promise<User> {
+  async create(input: {
+    username: string;
+    password: string;
+    role?: Role;
+    email?: string | null;
+    maxBitRate?: number;
+  }): Promise<User> {
     const username = validateUsername(input.username);
     const password = validatePassword(input.password);
     const [passwordHash, subsonicPassword] = await Promise.all([
@@ -69,7 +75,14 @@ export class Users {
     const inserted = await this.database.write((db) =>
       db
         .insert(users)
-        .values({ username, passwordHash, subsonicPassword, role: input.role ?? "user" })
+        .values({
+          username,
+          passwordHash,
+          subsonicPassword,
+          role: input.role ?? "user",
+          email: input.email ?? null,
+          maxBitRate: input.maxBitRate ?? 0,
+        })
         .onConflictDoNothing()
         .returning(),
     );
@@ -99,6 +112,32 @@ export class Users {
 
   async setSubsonicPasswordAuth(username: string, allowed: boolean): Promise<void> {
     await this.update(username, { subsonicPasswordAuth: allowed });
+  }
+
+  /** Several account changes (both passwords, role, email, bit rate limit) in one update. */
+  async updateAccount(
+    username: string,
+    changes: { password?: string; role?: Role; email?: string | null; maxBitRate?: number },
+  ): Promise<void> {
+    const values: Partial<User> = {};
+    if (changes.password !== undefined) {
+      validatePassword(changes.password);
+      values.passwordHash = await hashPassword(changes.password);
+      values.subsonicPassword = await this.box.seal(changes.password);
+    }
+    if (changes.role !== undefined) values.role = changes.role;
+    if (changes.email !== undefined) values.email = changes.email;
+    if (changes.maxBitRate !== undefined) values.maxBitRate = changes.maxBitRate;
+    if (Object.keys(values).length === 0) return;
+    await this.update(username, values);
+  }
+
+  /** Deletes an account; its sessions, keys, playlists and marks go with it (cascade). */
+  async delete(username: string): Promise<void> {
+    const deleted = await this.database.write((db) =>
+      db.delete(users).where(eq(users.username, username)).returning({ id: users.id }),
+    );
+    if (deleted.length === 0) throw new DomainError("not_found", `no user "${username}"`);
   }
 
   private async update(username: string, values: Partial<User>): Promise<void> {

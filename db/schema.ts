@@ -589,3 +589,36 @@ export const scanProblems = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.folderId, t.path] })],
 );
+
+// ── jukebox ─────────────────────────────────────────────────────────────────
+/**
+ * The server-side jukebox of each user (jukeboxControl). Apart from play_queues on purpose: a
+ * client syncing its own queue must not overwrite what the jukebox plays, nor the reverse. A table
+ * rather than process memory so every instance of a scaled-out deployment sees the same state.
+ */
+export const jukeboxStates = sqliteTable("jukebox_states", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  currentIndex: integer("current_index").notNull().default(0),
+  playing: integer("playing", { mode: "boolean" }).notNull().default(false),
+  /** 0.0–1.0, as the Subsonic API gives it. */
+  gain: real("gain").notNull().default(0.75),
+  /** Seconds into the current track. */
+  position: integer("position").notNull().default(0),
+  changedAt: integer("changed_at").notNull().default(now),
+});
+
+export const jukeboxEntries = sqliteTable(
+  "jukebox_entries",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    trackId: integer("track_id")
+      .notNull()
+      .references(() => tracks.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.position] })],
+);

@@ -1,5 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { pruneTranscodeCache } from "../audio/transcode.ts";
 import type { Database } from "../db/client.ts";
 import type { JobHandler } from "./types.ts";
 
@@ -7,9 +8,14 @@ const JOB_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * Daily housekeeping: cover art nothing refers to (rows and files), finished
- * jobs older than a month with their logs, expired sessions, old outbox rows.
+ * jobs older than a month with their logs, expired sessions, old outbox rows, and the
+ * transcode cache trimmed to its bound (least recently used first).
  */
-export function cleanCacheJob(database: Database, coversDir: string): JobHandler<unknown, never> {
+export function cleanCacheJob(
+  database: Database,
+  coversDir: string,
+  transcodes?: { dir: string; maxBytes: number },
+): JobHandler<unknown, never> {
   return {
     name: "clean-cache",
     exclusive: true,
@@ -57,8 +63,12 @@ export function cleanCacheJob(database: Database, coversDir: string): JobHandler
           }
         }
       }
+      const pruned = transcodes
+        ? await pruneTranscodeCache(transcodes.dir, transcodes.maxBytes)
+        : { deleted: 0 };
       const result = {
         covers: orphans.rows.length + strays,
+        transcodes: pruned.deleted,
         jobs: jobsGone?.rowsAffected ?? 0,
         sessions: sessionsGone?.rowsAffected ?? 0,
         outbox: outboxGone?.rowsAffected ?? 0,

@@ -1,3 +1,4 @@
+import { transcodeCacheDir } from "../audio/transcode.ts";
 import type { AppContext } from "../context.ts";
 import { analyzeLibraryJob, analyzeTrackJob } from "./analyze.ts";
 import { cleanCacheJob } from "./clean-cache.ts";
@@ -32,5 +33,10 @@ export function registerJobs(ctx: AppContext): void {
   );
   jobs.register(analyzeTrackJob(library.analyzer));
   jobs.register(analyzeLibraryJob(library.analyzer));
-  jobs.register(cleanCacheJob(database, library.scanner.covers.dir));
+  jobs.register(
+    cleanCacheJob(database, library.scanner.covers.dir, {
+      dir: transcodeCacheDir(ctx.config.dataDir),
+      maxBytes: ctx.config.transcodeCacheBytes,
+    }),
+  );
 }

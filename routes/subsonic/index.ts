@@ -4,13 +4,20 @@ import { clientIp } from "../client-ip.ts";
 import { annotationMethods } from "./annotation.ts";
 import { browseMethods } from "./browse.ts";
 import { libraryMethods } from "./library.ts";
+import { mediaMethods } from "./media.ts";
 import { subsonicParams } from "./params.ts";
+import { playlistMethods } from "./playlists.ts";
 import { formatOf, type Node, render, type SubsonicError } from "./render.ts";
+import { socialMethods } from "./social.ts";
 import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
+import { userMethods } from "./users.ts";
 
 const EXTENSIONS = [
   { name: "apiKeyAuthentication", versions: [1] },
   { name: "formPost", versions: [1] },
+  { name: "transcodeOffset", versions: [1] },
+  { name: "indexBasedQueue", versions: [1] },
+  { name: "songLyrics", versions: [1] },
 ];
 
 /** Methods that answer without credentials. */
@@ -30,6 +37,10 @@ export function subsonicRoutes(ctx: AppContext) {
     ...libraryMethods(ctx),
     ...browseMethods(ctx),
     ...annotationMethods(ctx),
+    ...mediaMethods(ctx),
+    ...playlistMethods(ctx),
+    ...socialMethods(ctx),
+    ...userMethods(ctx),
   };
   const handle = async (
     request: Request,
@@ -44,7 +55,8 @@ export function subsonicRoutes(ctx: AppContext) {
     const name = method.replace(/\.view$/, "");
     try {
       const open = PUBLIC[name];
-      if (open) return answer(await open({ params, request } as SubsonicCall));
+      if (open)
+        return answer((await open({ params, request } as SubsonicCall)) as Node | undefined);
       const auth = await ctx.subsonicAuth.authenticate(
         params,
         clientIp(request, server, ctx.config.trustProxy),
@@ -52,7 +64,10 @@ export function subsonicRoutes(ctx: AppContext) {
       if (!auth.ok) return answer(undefined, { code: auth.code, message: auth.message });
       const fn = METHODS[name];
       if (!fn) return answer(undefined, { code: 0, message: `Unknown method: ${name}` });
-      return answer(await fn({ params, user: auth.user, request }));
+      const out = await fn({ params, user: auth.user, request });
+      // Binary answers pass through; for HEAD, Elysia keeps the headers and drops the body.
+      if (out instanceof Response) return out;
+      return answer(out);
     } catch (err) {
       if (err instanceof SubsonicFailure) {
         return answer(undefined, { code: err.code, message: err.message });

@@ -71,6 +71,13 @@ function envelope(body: Node | undefined, error: SubsonicError | undefined): Nod
   };
 }
 
+/** Nodes that stay JSON objects even when they hold only `value` (e.g. an unsynced lyrics line). */
+const keptObjects = new WeakSet<Node>();
+export function keepObject<T extends Node>(node: T): T {
+  keptObjects.add(node);
+  return node;
+}
+
 /**
  * Drops undefined, recursively, so JSON never carries null. A node holding only
  * `value` is a text-only XML element (`<biography>…</biography>`): in JSON it is
@@ -80,7 +87,14 @@ function toJson(value: Value): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(toJson);
   if (value && typeof value === "object") {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-    if (keys.length === 1 && keys[0] === "value" && isPrimitive(value.value)) return value.value;
+    if (
+      keys.length === 1 &&
+      keys[0] === "value" &&
+      isPrimitive(value.value) &&
+      !keptObjects.has(value)
+    ) {
+      return value.value;
+    }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v);
     return out;

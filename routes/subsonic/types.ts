@@ -7,8 +7,13 @@ export interface SubsonicCall {
   request: Request;
 }
 
-/** A method answers a body (an envelope's content) or throws a SubsonicFailure. */
-export type SubsonicMethod = (call: SubsonicCall) => Promise<Node | undefined> | Node | undefined;
+/**
+ * A method answers a body (an envelope's content), or a ready Response for binary answers
+ * (stream, cover art …) that is passed through untouched, or throws a SubsonicFailure.
+ */
+export type SubsonicMethod = (
+  call: SubsonicCall,
+) => Promise<Node | Response | undefined> | Node | Response | undefined;
 
 export class SubsonicFailure extends Error {
   constructor(
