@@ -42,8 +42,8 @@ export class Database {
     if (this.local) {
       await this.client.execute("PRAGMA journal_mode=WAL");
       await this.client.execute("PRAGMA synchronous=NORMAL");
-      // A 64 MB page cache: a scan's inserts touch many index pages.
-      await this.client.execute("PRAGMA cache_size=-65536");
+      // A 32 MB page cache: a scan's inserts touch many index pages.
+      await this.client.execute("PRAGMA cache_size=-32768");
     }
     await this.client.execute("PRAGMA foreign_keys=ON");
     await migrate(this.db, { migrationsFolder });

@@ -4,8 +4,14 @@
  */
 import { mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import sharp from "sharp";
 import type { Database } from "../db/client.ts";
+
+/** sharp (libvips) loads on first use: a server that never resizes a cover does not pay its memory. */
+let sharpModule: Promise<typeof import("sharp")> | undefined;
+async function loadSharp() {
+  sharpModule ??= import("sharp");
+  return (await sharpModule).default;
+}
 
 export interface CoverSource {
   /** Content hash (SHA-256 hex). */
@@ -79,6 +85,7 @@ export class Artwork {
     const out = OUTPUT[cover.mime] ?? FALLBACK_OUTPUT;
     const path = join(this.dir, cover.id.slice(0, 2), `${cover.id}-${size}.${out.ext}`);
     if (await Bun.file(path).exists()) return { path, mime: out.mime };
+    const sharp = await loadSharp();
     const image = sharp(cover.path, { failOn: "error" })
       .rotate()
       .resize(size, size, { fit: "inside", withoutEnlargement: true });
@@ -96,6 +103,7 @@ export class Artwork {
   async placeholder(size: number, shade = 0x60): Promise<ImageFile> {
     const path = join(this.dir, "placeholder", `${shade}-${size}.png`);
     if (!(await Bun.file(path).exists())) {
+      const sharp = await loadSharp();
       const png = await sharp({
         create: {
           width: size,
