@@ -88,9 +88,12 @@ export function createContext(config: Config, options: ContextOptions = {}): App
 
 /** Names, once, which adapter serves each shared concern. */
 export function describeAdapters(ctx: AppContext): string {
-  const db = ctx.config.databaseUrl.startsWith("file:")
-    ? `libSQL file ${ctx.config.databaseUrl.slice(5)}`
-    : `libSQL remote ${new URL(ctx.config.databaseUrl).host}${ctx.config.databaseSyncUrl ? " (embedded replica)" : ""}`;
+  const { databaseUrl, databaseSyncUrl } = ctx.config;
+  const db = !databaseUrl.startsWith("file:")
+    ? `libSQL remote ${new URL(databaseUrl).host}`
+    : databaseSyncUrl
+      ? `libSQL embedded replica ${databaseUrl.slice(5)} of ${new URL(databaseSyncUrl).host}`
+      : `libSQL file ${databaseUrl.slice(5)}`;
   const { cache, lock, limiter, pubsub } = ctx.edge;
   return [
     `database: ${db}`,

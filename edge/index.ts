@@ -27,22 +27,26 @@ export function createEdge(config: Pick<Config, "upstashRedis" | "redisUrl">): E
     limiter = new UpstashRateLimiter(config.upstashRedis);
   } else if (config.redisUrl) {
     const redisCache = new RedisCache(config.redisUrl);
+    const redisLock = new RedisLock(config.redisUrl);
+    const redisLimiter = new RedisRateLimiter(config.redisUrl);
     cache = redisCache;
-    lock = new RedisLock(config.redisUrl);
-    limiter = new RedisRateLimiter(config.redisUrl);
+    lock = redisLock;
+    limiter = redisLimiter;
     closers.push(
       () => redisCache.close(),
-      () => (lock as RedisLock).close(),
-      () => (limiter as RedisRateLimiter).close(),
+      () => redisLock.close(),
+      () => redisLimiter.close(),
     );
   } else {
     const memoryCache = new MemoryCache();
+    const memoryLock = new MemoryLock();
     const memoryLimiter = new MemoryRateLimiter();
     cache = memoryCache;
-    lock = new MemoryLock();
+    lock = memoryLock;
     limiter = memoryLimiter;
     closers.push(
       () => memoryCache.close(),
+      () => memoryLock.close(),
       () => memoryLimiter.close(),
     );
   }

@@ -12,6 +12,7 @@ import {
   preloginCsrf,
   presentedCsrf,
   readCookie,
+  redirect,
   sessionCookie,
 } from "./session.ts";
 
@@ -73,20 +74,11 @@ function CredentialsForm(props: {
   );
 }
 
-function page(
-  body: string,
-  status: number,
-  setCookies: string[] = [],
-  location?: string,
-): Response {
+function page(body: string, status: number, setCookies: string[] = []): Response {
   const headers = new Headers({ "content-type": "text/html; charset=utf-8" });
   for (const c of setCookies) headers.append("set-cookie", c);
-  if (location) headers.set("location", location);
   return new Response(body, { status, headers });
 }
-
-const redirect = (location: string, setCookies: string[] = []) =>
-  page("", 303, setCookies, location);
 
 /** Login, logout and first-run admin creation. */
 export function authRoutes(ctx: AppContext) {

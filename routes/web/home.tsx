@@ -3,9 +3,7 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import { albums, artists, tracks } from "../../db/schema.ts";
 import { Layout } from "../../views/layout.tsx";
-import { currentSession } from "./session.ts";
-
-const redirect = (location: string) => new Response(null, { status: 303, headers: { location } });
+import { currentSession, redirect } from "./session.ts";
 
 /** The home page: the entry point of the web app. */
 export function homeRoutes(ctx: AppContext) {

@@ -68,3 +68,10 @@ export function preloginCsrf(
   const token = randomToken();
   return { token, setCookie: cookie(ctx, PRELOGIN_CSRF_COOKIE, token, 3600) };
 }
+
+/** A 303 to `location`, setting the given cookies (after a POST, or to send a visitor elsewhere). */
+export function redirect(location: string, setCookies: string[] = []): Response {
+  const headers = new Headers({ location });
+  for (const c of setCookies) headers.append("set-cookie", c);
+  return new Response(null, { status: 303, headers });
+}
