@@ -42,6 +42,10 @@ export interface Config {
   maxTranscodes: number;
   /** Bound of the transcode cache, bytes (enforced by the clean-cache job). */
   transcodeCacheBytes: number;
+  /** `c` values (case-insensitive prefixes) of Subsonic clients that get plain 1.16.1 XML. */
+  legacyClients: string[];
+  /** Largest podcast episode a download keeps, bytes. */
+  podcastMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +105,28 @@ function bool(env: Env, name: string): boolean {
   if (raw === undefined || raw === "0" || raw === "false") return false;
   if (raw === "1" || raw === "true") return true;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/**
+ * Subsonic clients whose XML parsers break on OpenSubsonic additions. Clementine
+ * and its fork Strawberry share one parser; DSub also covers DSub2000.
+ */
+const LEGACY_CLIENTS = ["DSub", "Clementine", "Strawberry"];
+
+/** Comma-separated client name prefixes; "none" turns legacy mode off. */
+function legacyClients(env: Env): string[] {
+  const name = "BANDSTAND_LEGACY_CLIENTS";
+  const raw = str(env, name);
+  if (raw === undefined) return LEGACY_CLIENTS;
+  if (raw.toLowerCase() === "none") return [];
+  return raw.split(",").map((entry) => {
+    const c = entry.trim();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point.
+    if (!c || c.length > 100 || /[\u0000-\u001F\u007F]/.test(c)) {
+      throw new ConfigError(name, `must be client names separated by commas, got "${raw}"`);
+    }
+    return c;
+  });
 }
 
 /** Requires both or neither of two variables. */
@@ -214,5 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     transcodeCacheBytes:
       int(env, "BANDSTAND_TRANSCODE_CACHE_MB", 1024, 0, 10_000_000) * 1024 * 1024,
+    legacyClients: legacyClients(env),
+    podcastMaxBytes: int(env, "BANDSTAND_PODCAST_MAX_MB", 500, 1, 100_000) * 1024 * 1024,
   };
 }

@@ -5,6 +5,7 @@ const BENCHES = [
   ["scan.bench.ts", "--runs", "3"],
   ["healthz.bench.ts", "--runs", "3"],
   ["loudness.bench.ts"],
+  ["subsonic.bench.ts", "--runs", "3"],
 ];
 const only = process.argv[2];
 for (const [file, ...args] of BENCHES) {

@@ -45,7 +45,6 @@ async function once() {
   const ctx = createContext(config, {
     log: createLogger("error"),
     dispatcherFetch: (r) => (app as ReturnType<typeof createApp>).handle(r),
-    dispatcherPollMs: 5,
   });
   await ctx.database.open();
   app = createApp(ctx);

@@ -174,6 +174,9 @@ export const tracks = sqliteTable(
     // Partial: most tracks have neither, and a scan should not pay to index NULLs.
     index("tracks_mbid").on(t.mbid).where(sql`${t.mbid} IS NOT NULL`),
     index("tracks_hash").on(t.contentHash).where(sql`${t.contentHash} IS NOT NULL`),
+    // A narrow copy of the rowid: search3's empty-query paging (ORDER BY id OFFSET 9000)
+    // steps through index cells instead of every full row before the page.
+    index("tracks_id").on(t.id),
   ],
 );
 
@@ -194,6 +197,8 @@ export const trackArtists = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.trackId, t.artistId, t.role] }),
     index("track_artists_artist").on(t.artistId, t.role),
+    // A track's first artist (tracksByIds) without sorting by position per row.
+    index("track_artists_track_order").on(t.trackId, t.role, t.position, t.artistId),
   ],
 );
 
@@ -212,6 +217,10 @@ export const albumArtists = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.albumId, t.artistId, t.role] }),
     index("album_artists_artist").on(t.artistId, t.role),
+    // getArtists counts each artist's albums from this index alone.
+    index("album_artists_artist_album").on(t.artistId, t.albumId),
+    // An album's first artist (albumsByIds, tracksByIds) without a sort per row.
+    index("album_artists_album_order").on(t.albumId, t.position, t.artistId),
   ],
 );
 
@@ -621,4 +630,52 @@ export const jukeboxEntries = sqliteTable(
       .references(() => tracks.id, { onDelete: "cascade" }),
   },
   (t) => [primaryKey({ columns: [t.userId, t.position] })],
+);
+
+// ── podcasts ────────────────────────────────────────────────────────────────
+export const podcastChannels = sqliteTable("podcast_channels", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  url: text("url").notNull().unique(),
+  title: text("title"),
+  description: text("description"),
+  /** The feed's image URL, as given: shown to clients, never fetched by the server. */
+  coverUrl: text("cover_url"),
+  status: text("status", { enum: ["new", "downloading", "completed", "error"] })
+    .notNull()
+    .default("new"),
+  errorMessage: text("error_message"),
+  lastRefreshedAt: integer("last_refreshed_at"),
+  createdAt: createdAt(),
+});
+
+export const podcastEpisodes = sqliteTable(
+  "podcast_episodes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    channelId: integer("channel_id")
+      .notNull()
+      .references(() => podcastChannels.id, { onDelete: "cascade" }),
+    /** The item's guid, else its enclosure URL, else its title: what makes a refresh idempotent. */
+    guid: text("guid").notNull(),
+    title: text("title"),
+    description: text("description"),
+    publishedAt: integer("published_at"),
+    enclosureUrl: text("enclosure_url"),
+    durationSeconds: integer("duration_seconds"),
+    size: integer("size"),
+    contentType: text("content_type"),
+    status: text("status", {
+      enum: ["new", "downloading", "completed", "error", "skipped", "deleted"],
+    })
+      .notNull()
+      .default("new"),
+    /** Relative to <dataDir>/podcasts/<channel id>/; only ever a name the server chose. */
+    filePath: text("file_path"),
+    errorMessage: text("error_message"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("podcast_episodes_guid").on(t.channelId, t.guid),
+    index("podcast_episodes_published").on(t.publishedAt),
+  ],
 );

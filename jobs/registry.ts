@@ -3,6 +3,7 @@ import type { AppContext } from "../context.ts";
 import { analyzeLibraryJob, analyzeTrackJob } from "./analyze.ts";
 import { cleanCacheJob } from "./clean-cache.ts";
 import { importJob, scanJob } from "./library-jobs.ts";
+import { downloadPodcastJob, refreshAllPodcastsJob, refreshPodcastJob } from "./podcasts.ts";
 import type { ScheduleSpec } from "./queue.ts";
 
 /** Periodic work: fixed ids, so registering again replaces rather than duplicates. */
@@ -10,7 +11,12 @@ export const SCHEDULES: ScheduleSpec[] = [
   { id: "rescan", cron: "0 * * * *", name: "scan" },
   { id: "clean-cache", cron: "30 3 * * *", name: "clean-cache" },
   { id: "refresh-metadata", cron: "0 4 * * 0", name: "refresh-metadata" },
+  { id: "refresh-podcasts", cron: "15 * * * *", name: "refresh-podcasts" },
 ];
+
+/** Enqueues a channel's feed refresh unless one is already waiting or running. */
+export const enqueuePodcastRefresh = (ctx: AppContext, channelId: number) =>
+  ctx.jobs.enqueue("refresh-podcast", { channelId }, { dedupId: `podcast-refresh:${channelId}` });
 
 /** Every job Bandstand runs, by route name. */
 export function registerJobs(ctx: AppContext): void {
@@ -39,4 +45,7 @@ export function registerJobs(ctx: AppContext): void {
       maxBytes: ctx.config.transcodeCacheBytes,
     }),
   );
+  jobs.register(refreshPodcastJob(database));
+  jobs.register(refreshAllPodcastsJob(database, (id) => enqueuePodcastRefresh(ctx, id)));
+  jobs.register(downloadPodcastJob(database, ctx.config.dataDir, ctx.config.podcastMaxBytes));
 }

@@ -156,30 +156,32 @@ export async function annotations(
   const out = new Map<number, Annotation>();
   if (ids.length === 0) return out;
   const unique = [...new Set(ids)];
-  const m = marks(unique.length);
+  // One JSON parameter instead of a "?" per id: getArtists asks about every artist at once.
+  const m = "SELECT value FROM json_each(?)";
+  const list = JSON.stringify(unique);
   const statements: InStatement[] = [
     {
       sql: `SELECT item_id AS id, created_at AS v FROM stars
             WHERE user_id = ? AND item_type = ? AND item_id IN (${m})`,
-      args: [userId, type, ...unique],
+      args: [userId, type, list],
     },
     {
       sql: `SELECT item_id AS id, rating AS v FROM ratings
             WHERE user_id = ? AND item_type = ? AND item_id IN (${m})`,
-      args: [userId, type, ...unique],
+      args: [userId, type, list],
     },
   ];
   if (type === "track") {
     statements.push({
       sql: `SELECT track_id AS id, count(*) AS v FROM plays
             WHERE user_id = ? AND track_id IN (${m}) GROUP BY track_id`,
-      args: [userId, ...unique],
+      args: [userId, list],
     });
   } else if (type === "album") {
     statements.push({
       sql: `SELECT t.album_id AS id, count(*) AS v FROM tracks t JOIN plays p ON p.track_id = t.id
             WHERE p.user_id = ? AND t.album_id IN (${m}) GROUP BY t.album_id`,
-      args: [userId, ...unique],
+      args: [userId, list],
     });
   }
   const [starsRs, ratingsRs, playsRs] = await database.client.batch(statements, "read");

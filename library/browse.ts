@@ -24,8 +24,10 @@ export function groupByIndex<T>(items: T[], nameOf: (t: T) => string): [string, 
   const sorted = items
     .map((item) => ({ item, key: indexSortKey(nameOf(item)) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const { item } of sorted) {
-    const letter = indexLetter(nameOf(item));
+  for (const { item, key } of sorted) {
+    // The letter comes from the key already computed: indexLetter would fold the name again.
+    const c = key.charAt(0).toUpperCase();
+    const letter = c >= "A" && c <= "Z" ? c : "#";
     const list = groups.get(letter) ?? [];
     list.push(item);
     groups.set(letter, list);
@@ -37,12 +39,18 @@ export function groupByIndex<T>(items: T[], nameOf: (t: T) => string): [string, 
 
 /** Album artists (the ID3 artist list), optionally only those with albums in one folder. */
 export async function albumArtists(database: Database, folderId?: number): Promise<ArtistView[]> {
+  // Aggregating album_artists first walks the (artist_id, album_id) index in group order,
+  // then joins each artist once: no temporary B-tree for the GROUP BY.
   const rs = await database.client.execute({
-    sql: `SELECT ar.id, ar.name, ar.mbid, count(DISTINCT aa.album_id) AS album_count,
-            coalesce(ar.cover_art_id, max(al.cover_art_id)) AS cover
-          FROM artists ar JOIN album_artists aa ON aa.artist_id = ar.id
-          JOIN albums al ON al.id = aa.album_id ${folderId !== undefined ? "AND al.folder_id = ?" : ""}
-          GROUP BY ar.id`,
+    sql: `SELECT ar.id, ar.name, ar.mbid, x.n AS album_count,
+            coalesce(ar.cover_art_id, x.cover) AS cover
+          FROM (SELECT aa.artist_id AS id, count(DISTINCT aa.album_id) AS n,
+                  max(al.cover_art_id) AS cover
+                FROM album_artists aa JOIN albums al ON al.id = aa.album_id
+                  ${folderId !== undefined ? "AND al.folder_id = ?" : ""}
+                GROUP BY aa.artist_id) x
+          JOIN artists ar ON ar.id = x.id
+          ORDER BY ar.id`,
     args: folderId !== undefined ? [folderId] : [],
   });
   return rs.rows.map((r) => ({
@@ -282,11 +290,42 @@ export async function randomTrackIds(
   size: number,
 ): Promise<number[]> {
   const w = trackWhere(filter);
+  if (w.args.length === 0 && size > 0) {
+    const sampled = await sampleTrackIds(database, size);
+    if (sampled) return sampled;
+  }
   const rs = await database.client.execute({
     sql: `SELECT t.id FROM tracks t ${w.sql} ORDER BY random() LIMIT ?`,
     args: [...w.args, size],
   });
   return ids(rs.rows);
+}
+
+/**
+ * Unfiltered random tracks without sorting the whole table by random(): draw ids
+ * uniformly from [min, max] and keep those that exist. Ids are dense after a scan,
+ * so twice the wanted count nearly always suffices; undefined when it does not
+ * (many deleted tracks), and the caller sorts by random() instead.
+ */
+async function sampleTrackIds(database: Database, size: number): Promise<number[] | undefined> {
+  const range = await database.client.execute("SELECT min(id) AS lo, max(id) AS hi FROM tracks");
+  const lo = Number(range.rows[0]?.lo ?? 0);
+  const hi = Number(range.rows[0]?.hi ?? 0);
+  const span = hi - lo + 1;
+  if (!lo || span < size * 4) return undefined;
+  const picked = new Set<number>();
+  while (picked.size < Math.min(span, size * 2 + 8)) {
+    picked.add(lo + Math.floor(Math.random() * span));
+  }
+  const candidates = [...picked];
+  const rs = await database.client.execute({
+    sql: `SELECT id FROM tracks WHERE id IN (${candidates.map(() => "?").join(",")})`,
+    args: candidates,
+  });
+  const found = new Set(ids(rs.rows));
+  // Keep the draw order: the IN list comes back sorted by id.
+  const out = candidates.filter((id) => found.has(id)).slice(0, size);
+  return out.length === size ? out : undefined;
 }
 
 export async function trackIdsByGenre(

@@ -3,10 +3,12 @@ import type { AppContext } from "../../context.ts";
 import { clientIp } from "../client-ip.ts";
 import { annotationMethods } from "./annotation.ts";
 import { browseMethods } from "./browse.ts";
+import { isLegacyClient } from "./legacy.ts";
 import { libraryMethods } from "./library.ts";
 import { mediaMethods } from "./media.ts";
 import { subsonicParams } from "./params.ts";
 import { playlistMethods } from "./playlists.ts";
+import { podcastMethods } from "./podcasts.ts";
 import { formatOf, type Node, render, type SubsonicError } from "./render.ts";
 import { socialMethods } from "./social.ts";
 import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
@@ -18,6 +20,7 @@ const EXTENSIONS = [
   { name: "transcodeOffset", versions: [1] },
   { name: "indexBasedQueue", versions: [1] },
   { name: "songLyrics", versions: [1] },
+  { name: "getPodcastEpisode", versions: [1] },
 ];
 
 /** Methods that answer without credentials. */
@@ -30,18 +33,24 @@ const CORE: Record<string, SubsonicMethod> = {
   getLicense: () => ({ license: { valid: true } }),
 };
 
-/** /rest/<method>[.view], GET and POST, XML by default, `f=json` / `f=jsonp`. */
-export function subsonicRoutes(ctx: AppContext) {
-  const METHODS: Record<string, SubsonicMethod> = {
+/** Every method that needs credentials, by name (tests walk it to cover each one). */
+export function subsonicMethods(ctx: AppContext): Record<string, SubsonicMethod> {
+  return {
     ...CORE,
     ...libraryMethods(ctx),
     ...browseMethods(ctx),
     ...annotationMethods(ctx),
     ...mediaMethods(ctx),
     ...playlistMethods(ctx),
+    ...podcastMethods(ctx),
     ...socialMethods(ctx),
     ...userMethods(ctx),
   };
+}
+
+/** /rest/<method>[.view], GET and POST, XML by default, `f=json` / `f=jsonp`. */
+export function subsonicRoutes(ctx: AppContext) {
+  const METHODS = subsonicMethods(ctx);
   const handle = async (
     request: Request,
     method: string,
@@ -50,8 +59,10 @@ export function subsonicRoutes(ctx: AppContext) {
     const params = await subsonicParams(request);
     const format = formatOf(params.get("f"));
     const callback = params.get("callback") ?? undefined;
+    // JSON clients keep the OpenSubsonic shape: the naive parsers are XML ones.
+    const legacy = format === "xml" && isLegacyClient(params.get("c"), ctx.config.legacyClients);
     const answer = (body: Node | undefined, error?: SubsonicError) =>
-      render(format, body, error, callback);
+      render(format, body, error, callback, { legacy });
     const name = method.replace(/\.view$/, "");
     try {
       const open = PUBLIC[name];

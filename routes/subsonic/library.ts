@@ -1,7 +1,7 @@
 import type { AppContext } from "../../context.ts";
 import { albumsByIds, artistsByIds, countTracks, tracksByIds } from "../../library/queries.ts";
 import { search } from "../../library/search.ts";
-import { albumNode, artistNode, songNode } from "./shapes.ts";
+import { albumDirNode, albumNode, artistNode, songNode } from "./shapes.ts";
 import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
 
 function count(call: SubsonicCall, name: string, fallback: number, max = 500): number {
@@ -52,7 +52,8 @@ export function libraryMethods(ctx: AppContext): Record<string, SubsonicMethod> 
       return {
         [key]: {
           artist: artists.map(artistNode),
-          album: albums.map(albumNode),
+          // search2 is the folder-tree search: its albums are directories (Child), not AlbumID3.
+          album: albums.map(key === "searchResult2" ? albumDirNode : albumNode),
           song: songs.map(songNode),
         },
       };

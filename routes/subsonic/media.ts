@@ -11,16 +11,19 @@ import {
   transcodeCacheDir,
 } from "../../audio/transcode.ts";
 import type { AppContext } from "../../context.ts";
+import { setNowPlaying } from "../../library/annotations.ts";
 import {
   Artwork,
   type CoverSource,
   type ImageFile,
   MAX_COVER_SIZE,
 } from "../../library/artwork.ts";
+import { episodeById, episodePath } from "../../library/podcasts.ts";
 import { type TrackView, tracksByIds } from "../../library/queries.ts";
 import { resolveInside } from "../../library/walk.ts";
 import { fileResponse } from "../file-response.ts";
 import { intParam, itemRef, required } from "./browse.ts";
+import { parsePodcastId } from "./podcasts.ts";
 import { ids, parseId } from "./shapes.ts";
 import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
 
@@ -121,6 +124,27 @@ export function mediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     return { track, path, size: st.size, mtimeMs: st.mtimeMs };
   };
 
+  /**
+   * A downloaded podcast episode (`pe-` id), or undefined for any other id. Served as stored,
+   * never transcoded: episodes are already in a format podcast clients play.
+   */
+  const episodeFile = async (call: SubsonicCall, disposition: boolean) => {
+    const raw = call.params.get("id");
+    const id = parsePodcastId(raw, "pe");
+    if (id === undefined) return undefined;
+    const e = await episodeById(ctx.database, id);
+    const path = e?.status === "completed" ? episodePath(ctx.config.dataDir, e) : undefined;
+    const st = path ? await stat(path).catch(() => undefined) : undefined;
+    if (!e || !path || !st?.isFile()) throw notFound(`Podcast episode ${raw}`);
+    return fileResponse(call.request, {
+      path,
+      mime: e.contentType ?? "application/octet-stream",
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      headers: disposition ? { "Content-Disposition": attachment(basename(path)) } : undefined,
+    });
+  };
+
   const original = (call: SubsonicCall, f: OnDisk, headers?: Record<string, string>) =>
     fileResponse(call.request, {
       path: f.path,
@@ -131,8 +155,17 @@ export function mediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     });
 
   // Never records a play: clients scrobble explicitly (and prefetch streams they never play).
+  // It does show in getNowPlaying, as other Subsonic servers do, for clients that never scrobble.
   const stream: SubsonicMethod = async (call) => {
+    const episode = await episodeFile(call, false);
+    if (episode) return episode;
     const f = await trackFile(call);
+    if (call.request.method !== "HEAD") {
+      const player = call.params.get("c") || "unknown";
+      await setNowPlaying(ctx.database, call.user.id, player, f.track.id).catch((err) =>
+        ctx.log.warn("now playing not recorded", { track: f.track.id, error: String(err) }),
+      );
+    }
     const offset = secondsParam(call, "timeOffset") ?? 0;
     // Bandstand's own addition, used by the HLS playlist: seconds of output at most.
     const duration = secondsParam(call, "duration");
@@ -192,6 +225,8 @@ export function mediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
   };
 
   const download: SubsonicMethod = async (call) => {
+    const episode = await episodeFile(call, true);
+    if (episode) return episode;
     const f = await trackFile(call);
     return original(call, f, { "Content-Disposition": attachment(basename(f.track.path)) });
   };

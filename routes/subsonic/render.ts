@@ -4,6 +4,8 @@
  * elements, arrays of primitives become repeated text elements, and the key
  * `value` becomes an element's text.
  */
+import { legacyTree } from "./legacy.ts";
+
 export const API_VERSION = "1.16.1";
 export const SERVER_TYPE = "bandstand";
 export const SERVER_VERSION = "0.1.0";
@@ -104,16 +106,23 @@ function toJson(value: Value): unknown {
 
 const CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
+export interface RenderOptions {
+  /** Plain Subsonic 1.16.1 XML for naive clients (see legacy.ts); ignored for JSON. */
+  legacy?: boolean;
+}
+
 export function render(
   format: Format,
   body: Node | undefined,
   error?: SubsonicError,
   callback?: string,
+  options: RenderOptions = {},
 ): Response {
   const tree = envelope(body, error);
   if (format === "xml") {
     const out: string[] = [];
-    element("subsonic-response", { xmlns: XMLNS, ...tree }, out);
+    const shaped = options.legacy ? legacyTree(tree) : tree;
+    element("subsonic-response", { xmlns: XMLNS, ...shaped }, out);
     return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${out.join("")}`, {
       headers: { "content-type": "application/xml; charset=utf-8" },
     });

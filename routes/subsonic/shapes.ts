@@ -102,6 +102,25 @@ export function albumNode(a: AlbumView): Node {
   };
 }
 
+/** An album as a folder-tree directory entry (Child with isDir), where the older API expects one. */
+export function albumDirNode(a: AlbumView): Node {
+  const n = albumNode(a);
+  return {
+    id: n.id,
+    parent: n.artistId,
+    isDir: true,
+    title: a.name,
+    album: a.name,
+    artist: n.artist,
+    year: n.year,
+    genre: n.genre,
+    coverArt: n.coverArt,
+    duration: n.duration,
+    created: n.created,
+    artistId: n.artistId,
+  };
+}
+
 export function artistNode(a: ArtistView): Node {
   return {
     id: ids.artist(a.id),

@@ -1,0 +1,183 @@
+/**
+ * Subsonic endpoints under load: a real server process on a 10k-track library, 16 concurrent
+ * clients per endpoint, requests/s and p50/p99 latency (median of R runs).
+ * `bun run bench/subsonic.bench.ts [--tracks N] [--runs R] [--seconds S] [--clients C]`
+ */
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateLibrary } from "../scripts/generate-library.ts";
+import { tempDir } from "../tests/helpers/app.ts";
+import { runCli, startServer } from "../tests/helpers/process.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TRACKS = arg("--tracks", 10_000);
+const RUNS = arg("--runs", 3);
+const SECONDS = arg("--seconds", 3);
+const CLIENTS = arg("--clients", 16);
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+// The same cached library as bench/scan.bench.ts, so the two never generate it twice.
+const music = join(tmpdir(), `bandstand-bench-library-${TRACKS}`);
+if (!existsSync(join(music, ".complete"))) {
+  rmSync(music, { recursive: true, force: true });
+  const t0 = performance.now();
+  await generateLibrary(music, { tracks: TRACKS, seed: 1 });
+  await Bun.write(join(music, ".complete"), "");
+  console.log(`generated ${TRACKS} tracks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const dir = tempDir("bandstand-bench-subsonic-");
+const env = {
+  BANDSTAND_DATA_DIR: join(dir, "data"),
+  BANDSTAND_MUSIC_DIR: music,
+  BANDSTAND_AUTO_ANALYZE: "false",
+  // Request logging at info would measure the logger, not the endpoints.
+  LOG_LEVEL: "warn",
+};
+mkdirSync(env.BANDSTAND_DATA_DIR, { recursive: true });
+const cli = async (args: string[]) => {
+  const r = await runCli(args, env);
+  if (r.code !== 0) throw new Error(`${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+await cli(["user", "add", "admin", "--admin", "--password", "bench-pw"]);
+const key = await cli(["apikey", "create", "admin"]);
+
+const server = await startServer({ ...env });
+// biome-ignore lint/suspicious/noExplicitAny: answers are read loosely; the tests check shapes.
+type Json = any;
+const base = `${server.url}/rest`;
+const q = (method: string, params = "") =>
+  `${base}/${method}?f=json&c=bench&apiKey=${key}&${params}`;
+async function json(method: string, params = ""): Promise<Json> {
+  const r = (await (await fetch(q(method, params))).json()) as Json;
+  const body = r["subsonic-response"];
+  if (body.status !== "ok") throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+  return body;
+}
+
+try {
+  // The start enqueues a scan; measure only once it has finished.
+  const t0 = performance.now();
+  for (;;) {
+    const s = (await json("getScanStatus")).scanStatus;
+    if (!s.scanning && s.count > 0) break;
+    if (performance.now() - t0 > 600_000) throw new Error("scan did not finish");
+    await Bun.sleep(200);
+  }
+  console.log(`start scan done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const albums: Json[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = (await json("getAlbumList2", `type=alphabeticalByName&size=500&offset=${offset}`))
+      .albumList2.album as Json[];
+    albums.push(...page);
+    if (page.length < 500) break;
+  }
+  const songs = (await json("getRandomSongs", "size=500")).randomSongs.song as Json[];
+  const covers = [...new Set(albums.map((a) => a.coverArt).filter(Boolean))].slice(0, 200);
+  const words = [
+    ...new Set(songs.flatMap((s) => String(s.title).split(/\s+/)).filter((w) => w.length > 3)),
+  ].slice(0, 50);
+  console.log(
+    `${albums.length} albums, ${songs.length} sample songs, ${covers.length} covers, ${words.length} search words; ` +
+      `${CLIENTS} clients × ${SECONDS} s per endpoint, median of ${RUNS}\n`,
+  );
+
+  const at = <T>(xs: T[], i: number) => xs[i % xs.length] as T;
+  const ENDPOINTS: [string, (i: number) => [string, RequestInit?]][] = [
+    // The floor: auth, routing and the envelope with no library query behind them.
+    ["ping (baseline)", () => [q("ping")]],
+    ["getArtists", () => [q("getArtists")]],
+    [
+      "getAlbumList2 alphabetical",
+      (i) => [q("getAlbumList2", `type=alphabeticalByName&size=50&offset=${(i * 50) % 2000}`)],
+    ],
+    ["getAlbumList2 random", () => [q("getAlbumList2", "type=random&size=50")]],
+    ["search3 text", (i) => [q("search3", `query=${encodeURIComponent(at(words, i))}`)]],
+    [
+      "search3 empty @9000",
+      () => [q("search3", "query=&artistCount=0&albumCount=0&songCount=50&songOffset=9000")],
+    ],
+    ["getAlbum", (i) => [q("getAlbum", `id=${at(albums, i).id}`)]],
+    ["getRandomSongs", () => [q("getRandomSongs", "size=50")]],
+    [
+      "stream raw 64 KB",
+      (i) => [
+        q("stream", `id=${at(songs, i).id}&format=raw`),
+        { headers: { Range: "bytes=0-65535" } },
+      ],
+    ],
+    ["getCoverArt 300", (i) => [q("getCoverArt", `id=${at(covers, i)}&size=300`)]],
+  ];
+
+  // One loop per client: the next request leaves as soon as the previous answer is read.
+  async function load(make: (i: number) => [string, RequestInit?], ms: number) {
+    const lat: number[] = [];
+    let counter = 0;
+    let failed = 0;
+    const end = performance.now() + ms;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (performance.now() < end) {
+          const [url, init] = make(counter++);
+          const t = performance.now();
+          const res = await fetch(url, init);
+          await res.arrayBuffer();
+          lat.push(performance.now() - t);
+          if (res.status >= 300 && res.status !== 206) failed++;
+        }
+      }),
+    );
+    lat.sort((a, b) => a - b);
+    return { rps: (lat.length / ms) * 1000, p50: pct(lat, 50), p99: pct(lat, 99), failed };
+  }
+
+  const rows: string[][] = [];
+  for (const [name, make] of ENDPOINTS) {
+    // Warm-up: fills the cover-art cache, the page cache and the JIT before anything counts.
+    if (name.startsWith("getCoverArt")) {
+      for (let i = 0; i < covers.length; i += CLIENTS) {
+        await Promise.all(
+          covers
+            .slice(i, i + CLIENTS)
+            .map(async (_, j) => (await fetch(make(i + j)[0])).arrayBuffer()),
+        );
+      }
+    }
+    await load(make, 500);
+    const runs = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await load(make, SECONDS * 1000));
+    const failed = runs.reduce((n, r) => n + r.failed, 0);
+    rows.push([
+      name,
+      median(runs.map((r) => r.rps)).toFixed(0),
+      median(runs.map((r) => r.p50)).toFixed(2),
+      median(runs.map((r) => r.p99)).toFixed(2),
+      failed ? String(failed) : "",
+    ]);
+    console.log(
+      `${name}: ${runs.map((r) => `${r.rps.toFixed(0)} req/s p50 ${r.p50.toFixed(2)} ms`).join(", ")}`,
+    );
+  }
+
+  const head = ["endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log(`\n${line(head)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+  for (const r of rows) console.log(line(r));
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
