@@ -5,12 +5,13 @@ import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 import { validate } from "./helpers/json-schema.ts";
+import { OPENAPI_ENDPOINTS } from "./helpers/shared.ts";
 
 let t: TestApp;
 let key: string;
 let otherKey: string;
 const music = join(tempDir("bandstand-browse-"), "music");
-const OPENAPI = join(import.meta.dir, "../../shared/subsonic/opensubsonic/openapi/endpoints");
+const OPENAPI = OPENAPI_ENDPOINTS;
 
 // Answers are walked loosely in assertions; the schema check guards their shape.
 // biome-ignore lint/suspicious/noExplicitAny: see above.

@@ -8,8 +8,8 @@ import { isLegacyClient } from "../routes/subsonic/legacy.ts";
 import { SUBSONIC_1_16_1 } from "../routes/subsonic/legacy-schema.ts";
 import { parseXsd } from "../routes/subsonic/xsd.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
-import { DEFAULT_XSD } from "../scripts/subsonic-schema.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
+import { SUBSONIC_XSD as DEFAULT_XSD } from "./helpers/shared.ts";
 
 // Answers are walked loosely here; the XSD guards their shape.
 // biome-ignore lint/suspicious/noExplicitAny: see above.

@@ -6,13 +6,14 @@ import { generateLibrary } from "../scripts/generate-library.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 import { makeTone } from "./helpers/audio-files.ts";
 import { validate } from "./helpers/json-schema.ts";
+import { OPENAPI_ENDPOINTS } from "./helpers/shared.ts";
 
 let t: TestApp;
 let adminKey: string;
 let userKey: string;
 let otherKey: string;
 const music = join(tempDir("bandstand-playlists-"), "music");
-const OPENAPI = join(import.meta.dir, "../../shared/subsonic/opensubsonic/openapi/endpoints");
+const OPENAPI = OPENAPI_ENDPOINTS;
 const HOSTILE = "<script>alert(1)</script>";
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are walked loosely; schemas guard their shape.

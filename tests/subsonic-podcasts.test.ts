@@ -6,6 +6,7 @@ import { parseDuration, parseFeed } from "../library/podcast-feed.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 import { makeTone } from "./helpers/audio-files.ts";
 import { validate } from "./helpers/json-schema.ts";
+import { OPENAPI_ENDPOINTS } from "./helpers/shared.ts";
 
 let t: TestApp;
 let adminKey: string;
@@ -15,7 +16,7 @@ let base = "";
 let episodeBytes: Uint8Array<ArrayBuffer>;
 const work = tempDir("bandstand-podcasts-");
 const music = join(work, "music");
-const OPENAPI = join(import.meta.dir, "../../shared/subsonic/opensubsonic/openapi/endpoints");
+const OPENAPI = OPENAPI_ENDPOINTS;
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are walked loosely; schemas guard their shape.
 type Json = { [k: string]: any };
