@@ -4,18 +4,12 @@ import { join } from "node:path";
 import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
-import { validate } from "./helpers/json-schema.ts";
-import { OPENAPI_ENDPOINTS } from "./helpers/shared.ts";
+import { type Json, subsonicCaller } from "./helpers/subsonic.ts";
 
 let t: TestApp;
 let key: string;
 let otherKey: string;
 const music = join(tempDir("bandstand-browse-"), "music");
-const OPENAPI = OPENAPI_ENDPOINTS;
-
-// Answers are walked loosely in assertions; the schema check guards their shape.
-// biome-ignore lint/suspicious/noExplicitAny: see above.
-type Json = { [k: string]: any };
 
 beforeAll(async () => {
   await generateLibrary(music, { tracks: 200, seed: 11, brokenEvery: 0 });
@@ -43,29 +37,11 @@ afterAll(async () => {
   rmSync(join(music, ".."), { recursive: true, force: true });
 });
 
-async function call(method: string, query = "", apiKey = key): Promise<Json> {
-  const res = await t.request(`/rest/${method}?f=json&c=test&apiKey=${apiKey}&${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { "subsonic-response": Json })["subsonic-response"];
-}
-
-/** Calls a method, asserts "ok" and that the answer matches its OpenSubsonic schema. */
-async function ok(method: string, query = "", apiKey = key): Promise<Json> {
-  const r = await call(method, query, apiKey);
-  if (r.status !== "ok") throw new Error(`${method}: ${JSON.stringify(r.error)}`);
-  const name = `${method[0]?.toUpperCase()}${method.slice(1)}`;
-  const file = join(OPENAPI, method, `${name}Response.json`);
-  if (await Bun.file(file).exists()) {
-    expect(validate(file, { "subsonic-response": r })).toEqual([]);
-  }
-  return r;
-}
-
-async function code(method: string, query = ""): Promise<number | undefined> {
-  const r = await call(method, query);
-  expect(r.status).toBe("failed");
-  return r.error?.code;
-}
+const { ok, code } = subsonicCaller(
+  () => t,
+  () => key,
+  "test",
+);
 
 async function one(sql: string, args: (string | number)[] = []): Promise<number> {
   const rs = await t.ctx.database.client.execute({ sql, args });

@@ -5,19 +5,14 @@ import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 import { makeTone } from "./helpers/audio-files.ts";
-import { validate } from "./helpers/json-schema.ts";
-import { OPENAPI_ENDPOINTS } from "./helpers/shared.ts";
+import { type Json, subsonicCaller } from "./helpers/subsonic.ts";
 
 let t: TestApp;
 let adminKey: string;
 let userKey: string;
 let otherKey: string;
 const music = join(tempDir("bandstand-playlists-"), "music");
-const OPENAPI = OPENAPI_ENDPOINTS;
 const HOSTILE = "<script>alert(1)</script>";
-
-// biome-ignore lint/suspicious/noExplicitAny: answers are walked loosely; schemas guard their shape.
-type Json = { [k: string]: any };
 
 let tracks: string[] = [];
 let hostileId = "";
@@ -54,29 +49,11 @@ afterAll(async () => {
   rmSync(join(music, ".."), { recursive: true, force: true });
 });
 
-async function call(method: string, query = "", apiKey = userKey): Promise<Json> {
-  const res = await t.request(`/rest/${method}?f=json&c=test-client&apiKey=${apiKey}&${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { "subsonic-response": Json })["subsonic-response"];
-}
-
-/** Calls a method, asserts "ok" and that the answer matches its OpenSubsonic schema. */
-async function ok(method: string, query = "", apiKey = userKey): Promise<Json> {
-  const r = await call(method, query, apiKey);
-  if (r.status !== "ok") throw new Error(`${method}: ${JSON.stringify(r.error)}`);
-  const name = `${method[0]?.toUpperCase()}${method.slice(1)}`;
-  const file = join(OPENAPI, method, `${name}Response.json`);
-  if (await Bun.file(file).exists()) {
-    expect(validate(file, { "subsonic-response": r })).toEqual([]);
-  }
-  return r;
-}
-
-async function code(method: string, query = "", apiKey = userKey): Promise<number | undefined> {
-  const r = await call(method, query, apiKey);
-  expect(r.status).toBe("failed");
-  return r.error?.code;
-}
+const { call, ok, code } = subsonicCaller(
+  () => t,
+  () => userKey,
+  "test-client",
+);
 
 async function one(sql: string): Promise<number> {
   const rs = await t.ctx.database.client.execute(sql);

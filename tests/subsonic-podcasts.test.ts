@@ -5,8 +5,7 @@ import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { parseDuration, parseFeed } from "../library/podcast-feed.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 import { makeTone } from "./helpers/audio-files.ts";
-import { validate } from "./helpers/json-schema.ts";
-import { OPENAPI_ENDPOINTS } from "./helpers/shared.ts";
+import { type Json, subsonicCaller } from "./helpers/subsonic.ts";
 
 let t: TestApp;
 let adminKey: string;
@@ -16,10 +15,6 @@ let base = "";
 let episodeBytes: Uint8Array<ArrayBuffer>;
 const work = tempDir("bandstand-podcasts-");
 const music = join(work, "music");
-const OPENAPI = OPENAPI_ENDPOINTS;
-
-// biome-ignore lint/suspicious/noExplicitAny: answers are walked loosely; schemas guard their shape.
-type Json = { [k: string]: any };
 
 const feed = (items: string) => `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
@@ -119,31 +114,13 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+const { ok, code } = subsonicCaller(
+  () => t,
+  () => adminKey,
+  "pod-client",
+);
+
 const drain = () => (t.ctx.queue as LocalDispatcher).drain(20_000);
-
-async function call(method: string, query = "", apiKey = adminKey): Promise<Json> {
-  const res = await t.request(`/rest/${method}?f=json&c=pod-client&apiKey=${apiKey}&${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { "subsonic-response": Json })["subsonic-response"];
-}
-
-/** Calls a method, asserts "ok" and that the answer matches its OpenSubsonic schema. */
-async function ok(method: string, query = "", apiKey = adminKey): Promise<Json> {
-  const r = await call(method, query, apiKey);
-  if (r.status !== "ok") throw new Error(`${method}: ${JSON.stringify(r.error)}`);
-  const name = `${method[0]?.toUpperCase()}${method.slice(1)}`;
-  const file = join(OPENAPI, method, `${name}Response.json`);
-  if (await Bun.file(file).exists()) {
-    expect(validate(file, { "subsonic-response": r })).toEqual([]);
-  }
-  return r;
-}
-
-async function code(method: string, query = "", apiKey = adminKey): Promise<number | undefined> {
-  const r = await call(method, query, apiKey);
-  expect(r.status).toBe("failed");
-  return r.error?.code;
-}
 
 /** Subscribes (as admin), runs the refresh and answers the channel as getPodcasts shows it. */
 async function subscribe(path: string): Promise<Json> {
