@@ -2,35 +2,20 @@
  * Library scan benchmark: first scan of a generated library, an unchanged
  * rescan, tracks/s and peak RSS. `bun run bench/scan.bench.ts [--tracks N] [--runs R]`
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
 import { createContext } from "../context.ts";
 import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { createLogger } from "../log.ts";
-import { generateLibrary } from "../scripts/generate-library.ts";
+import { benchLibrary, median, numberArg } from "./common.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const TRACKS = arg("--tracks", 10_000);
 const RUNS = arg("--runs", 3);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-
-const music = join(tmpdir(), `bandstand-bench-library-${TRACKS}`);
-if (!existsSync(join(music, ".complete"))) {
-  rmSync(music, { recursive: true, force: true });
-  const t0 = performance.now();
-  await generateLibrary(music, { tracks: TRACKS, seed: 1 });
-  await Bun.write(join(music, ".complete"), "");
-  console.log(`generated ${TRACKS} tracks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
+const music = await benchLibrary(TRACKS);
 
 async function once() {
   const dataDir = mkdtempSync(join(tmpdir(), "bandstand-bench-data-"));

@@ -3,17 +3,13 @@
  * clients per endpoint, requests/s and p50/p99 latency (median of R runs).
  * `bun run bench/subsonic.bench.ts [--tracks N] [--runs R] [--seconds S] [--clients C]`
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { generateLibrary } from "../scripts/generate-library.ts";
 import { tempDir } from "../tests/helpers/app.ts";
 import { runCli, startServer } from "../tests/helpers/process.ts";
+import { benchLibrary, median, numberArg } from "./common.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const TRACKS = arg("--tracks", 10_000);
 const RUNS = arg("--runs", 3);
 const SECONDS = arg("--seconds", 3);
@@ -21,20 +17,8 @@ const CLIENTS = arg("--clients", 16);
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
-// The same cached library as bench/scan.bench.ts, so the two never generate it twice.
-const music = join(tmpdir(), `bandstand-bench-library-${TRACKS}`);
-if (!existsSync(join(music, ".complete"))) {
-  rmSync(music, { recursive: true, force: true });
-  const t0 = performance.now();
-  await generateLibrary(music, { tracks: TRACKS, seed: 1 });
-  await Bun.write(join(music, ".complete"), "");
-  console.log(`generated ${TRACKS} tracks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
+const music = await benchLibrary(TRACKS);
 
 const dir = tempDir("bandstand-bench-subsonic-");
 const env = {
