@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
-import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
+import { scanLibrary, startTestApp, type TestApp, tempDir, userWithKey } from "./helpers/app.ts";
 import { type Json, subsonicCaller } from "./helpers/subsonic.ts";
 
 let t: TestApp;
@@ -15,22 +14,9 @@ beforeAll(async () => {
   await generateLibrary(music, { tracks: 200, seed: 11, brokenEvery: 0 });
   // No audio analysis after the scan: these tests only need the tags.
   t = await startTestApp({ BANDSTAND_MUSIC_DIR: music, BANDSTAND_AUTO_ANALYZE: "false" });
-  await t.ctx.library.syncFolders();
-  const admin = await t.ctx.users.create({
-    username: "admin",
-    password: "pass-word",
-    role: "admin",
-  });
-  key = (await t.ctx.apiKeys.create(admin.id, "t")).key;
-  const other = await t.ctx.users.create({
-    username: "guest",
-    password: "pass-word",
-    role: "user",
-  });
-  otherKey = (await t.ctx.apiKeys.create(other.id, "t")).key;
-  const job = await t.ctx.jobs.enqueue("scan", {});
-  await (t.ctx.queue as LocalDispatcher).drain(120_000);
-  expect((await t.ctx.jobs.get(job.id))?.state).toBe("finished");
+  key = await userWithKey(t, "admin", "admin");
+  otherKey = await userWithKey(t, "guest");
+  await scanLibrary(t);
 }, 120_000);
 afterAll(async () => {
   await t.close();

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../config.ts";
-import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { subsonicMethods } from "../routes/subsonic/index.ts";
 import { isLegacyClient } from "../routes/subsonic/legacy.ts";
 import { SUBSONIC_1_16_1 } from "../routes/subsonic/legacy-schema.ts";
 import { parseXsd } from "../routes/subsonic/xsd.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
-import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
+import { scanLibrary, startTestApp, type TestApp, tempDir, userWithKey } from "./helpers/app.ts";
 import { SUBSONIC_XSD as DEFAULT_XSD } from "./helpers/shared.ts";
 
 // Answers are walked loosely here; the XSD guards their shape.
@@ -71,22 +70,9 @@ beforeAll(async () => {
     BANDSTAND_SCAN_WORKERS: "1",
   });
   empty = await startTestApp({ BANDSTAND_AUTO_ANALYZE: "false" });
-  await t.ctx.library.syncFolders();
-  const admin = await t.ctx.users.create({
-    username: "admin",
-    password: "pass-word",
-    role: "admin",
-  });
-  key = (await t.ctx.apiKeys.create(admin.id, "t")).key;
-  const lonely = await empty.ctx.users.create({
-    username: "admin",
-    password: "pass-word",
-    role: "admin",
-  });
-  emptyKey = (await empty.ctx.apiKeys.create(lonely.id, "t")).key;
-  const job = await t.ctx.jobs.enqueue("scan", {});
-  await (t.ctx.queue as LocalDispatcher).drain(60_000);
-  expect((await t.ctx.jobs.get(job.id))?.state).toBe("finished");
+  key = await userWithKey(t, "admin", "admin");
+  emptyKey = await userWithKey(empty, "admin", "admin");
+  await scanLibrary(t);
 
   // Something in every list, so each answer has elements to check.
   const albums = (await json(t, key, "getAlbumList2", "type=alphabeticalByName&size=2")).albumList2

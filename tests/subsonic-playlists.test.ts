@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
 import { generateLibrary } from "../scripts/generate-library.ts";
-import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
+import { scanLibrary, startTestApp, type TestApp, tempDir, userWithKey } from "./helpers/app.ts";
 import { makeTone } from "./helpers/audio-files.ts";
 import { type Json, subsonicCaller } from "./helpers/subsonic.ts";
 
@@ -24,20 +23,12 @@ beforeAll(async () => {
     tags: { title: HOSTILE, artist: "Evil & <b>Co</b>", album: "\"Quoted\" 'album'" },
   });
   t = await startTestApp({ BANDSTAND_MUSIC_DIR: music, BANDSTAND_AUTO_ANALYZE: "false" });
-  await t.ctx.library.syncFolders();
-  const admin = await t.ctx.users.create({
-    username: "admin",
-    password: "pass-word",
-    role: "admin",
-  });
-  adminKey = (await t.ctx.apiKeys.create(admin.id, "t")).key;
+  adminKey = await userWithKey(t, "admin", "admin");
   const user = await t.ctx.users.create({ username: "alice", password: "pass-word" });
   userKey = (await t.ctx.apiKeys.create(user.id, "t")).key;
   const other = await t.ctx.users.create({ username: "bob", password: "pass-word" });
   otherKey = (await t.ctx.apiKeys.create(other.id, "t")).key;
-  const job = await t.ctx.jobs.enqueue("scan", {});
-  await (t.ctx.queue as LocalDispatcher).drain(120_000);
-  expect((await t.ctx.jobs.get(job.id))?.state).toBe("finished");
+  await scanLibrary(t);
   const rs = await t.ctx.database.client.execute("SELECT id, title FROM tracks ORDER BY id");
   tracks = rs.rows.map((r) => `tr-${r.id}`);
   hostileId = `tr-${rs.rows.find((r) => r.title === HOSTILE)?.id}`;

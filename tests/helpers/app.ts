@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { type AppContext, type ContextOptions, createContext } from "../../context.ts";
+import type { LocalDispatcher } from "../../jobs/local-dispatcher.ts";
 import { createLogger } from "../../log.ts";
 
 export const PUBLIC_URL = "http://bandstand.test";
@@ -58,4 +59,23 @@ export async function startTestApp(
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates a user (password "pass-word") and returns a fresh API key of theirs. */
+export async function userWithKey(
+  t: TestApp,
+  username: string,
+  role: "admin" | "user" = "user",
+): Promise<string> {
+  const user = await t.ctx.users.create({ username, password: "pass-word", role });
+  return (await t.ctx.apiKeys.create(user.id, "test")).key;
+}
+
+/** Scans the configured music folders through the job system and waits until it finished. */
+export async function scanLibrary(t: TestApp, maxMs = 120_000): Promise<void> {
+  await t.ctx.library.syncFolders();
+  const job = await t.ctx.jobs.enqueue("scan", {});
+  await (t.ctx.queue as LocalDispatcher).drain(maxMs);
+  const done = await t.ctx.jobs.get(job.id);
+  if (done?.state !== "finished") throw new Error(`scan ${done?.state}: ${done?.error}`);
 }
