@@ -10,6 +10,7 @@ import { AudioPool } from "../audio/index.ts";
 import { loadConfig } from "../config.ts";
 import { createContext } from "../context.ts";
 import { createLogger } from "../log.ts";
+import { renderLavfi } from "../tests/helpers/audio-files.ts";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 3;
 const dir = mkdtempSync(join(tmpdir(), "bandstand-bench-healthz-"));
@@ -21,25 +22,12 @@ const pct = (xs: number[], p: number) => {
 // Four 3-minute stereo tracks: enough to keep every worker busy for a while.
 const tracks: string[] = [];
 for (let i = 0; i < 4; i++) {
-  const file = join(dir, `t${i}.flac`);
-  const proc = Bun.spawn(
-    [
-      "ffmpeg",
-      "-v",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      `anoisesrc=color=pink:d=180:a=0.3:seed=${i}`,
+  tracks.push(
+    await renderLavfi(join(dir, `t${i}.flac`), `anoisesrc=color=pink:d=180:a=0.3:seed=${i}`, [
       "-ac",
       "2",
-      file,
-    ],
-    { stderr: "ignore" },
+    ]),
   );
-  await proc.exited;
-  tracks.push(file);
 }
 
 const ctx = createContext(
