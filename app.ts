@@ -8,9 +8,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { staticRoutes } from "./routes/static.ts";
 import { subsonicRoutes } from "./routes/subsonic/index.ts";
-import { authRoutes } from "./routes/web/auth.tsx";
-import { homeRoutes } from "./routes/web/home.tsx";
-import { shareRoutes } from "./routes/web/share.tsx";
+import { webRoutes } from "./routes/web/index.ts";
 
 /** The whole HTTP surface; `server.ts` listens, tests call `app.handle()`. */
 export function createApp(ctx: AppContext) {
@@ -36,9 +34,7 @@ export function createApp(ctx: AppContext) {
     .use(jobApiRoutes(ctx))
     .use(libraryApiRoutes(ctx))
     .use(uploadRoutes(ctx))
-    .use(authRoutes(ctx))
-    .use(homeRoutes(ctx))
-    .use(shareRoutes(ctx));
+    .use(webRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -308,9 +308,17 @@ export const plays = sqliteTable(
 );
 
 /**
- * What each player is playing now (scrobble with submission=false). A table, not process memory:
- * every instance of a scaled-out deployment sees the same list. Rows older than ~10 minutes are
- * ignored on read and pruned on write.
+ * What each player is playing now. A table, not process memory: every instance of a scaled-out
+ * deployment sees the same list. One row per user and player (`c`), with two independent parts:
+ *
+ * - the plain entry (`track_id`, `updated_at`): scrobble with submission=false, or stream. Shown
+ *   for ~10 minutes after its last update.
+ * - the playback report (OpenSubsonic `playbackReport`): the media, its timeline (state, position
+ *   at `reported_at`, rate) and the play-counting session (start, time heard, whether its one play
+ *   was counted). Kept until `expires_at` (a grace period after the media's planned end); a stopped
+ *   session stays hidden until then so a later scrobble of the same play is not counted twice.
+ *
+ * A live report wins over the plain entry in getNowPlaying. Expired rows are pruned on write.
  */
 export const nowPlaying = sqliteTable(
   "now_playing",
@@ -321,14 +329,32 @@ export const nowPlaying = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     /** The client name (`c`): one entry per user and player. */
     player: text("player").notNull(),
-    trackId: integer("track_id")
-      .notNull()
-      .references(() => tracks.id, { onDelete: "cascade" }),
-    updatedAt: integer("updated_at").notNull(),
+    trackId: integer("track_id").references(() => tracks.id, { onDelete: "cascade" }),
+    updatedAt: integer("updated_at"),
+    // ── the playback report (all null until the player reports) ──
+    reportTrackId: integer("report_track_id").references(() => tracks.id, { onDelete: "cascade" }),
+    reportEpisodeId: integer("report_episode_id").references(() => podcastEpisodes.id, {
+      onDelete: "cascade",
+    }),
+    state: text("state", { enum: ["starting", "playing", "paused", "stopped"] }),
+    /** The reported position at `reported_at`. */
+    positionMs: integer("position_ms"),
+    playbackRate: real("playback_rate"),
+    reportedAt: integer("reported_at"),
+    /** When this playback session began (a `starting` report, or the first one for the media). */
+    startedAt: integer("started_at"),
+    /** Media time heard in this session: server clock while `playing`, times the rate. */
+    heardMs: integer("heard_ms"),
+    /** false when the last report said ignoreScrobble=true. */
+    scrobble: integer("scrobble", { mode: "boolean" }),
+    /** This session's play was counted (by a report or by a scrobble submission). */
+    counted: integer("counted", { mode: "boolean" }),
+    expiresAt: integer("expires_at"),
   },
   (t) => [
     uniqueIndex("now_playing_player").on(t.userId, t.player),
     index("now_playing_time").on(t.updatedAt),
+    index("now_playing_expiry").on(t.expiresAt),
   ],
 );
 

@@ -16,8 +16,15 @@ export interface Annotation {
   playCount?: number;
 }
 
-/** Now-playing entries older than this are no longer shown (and get pruned). */
+/** Plain now-playing entries (stream, scrobble submission=false) older than this are not shown. */
 export const NOW_PLAYING_TTL_MS = 10 * 60_000;
+
+/**
+ * Deletes the rows whose plain entry is older than the TTL and whose playback report (see
+ * library/playback.ts) has expired. Arguments: now - NOW_PLAYING_TTL_MS, now.
+ */
+export const PRUNE_NOW_PLAYING = `DELETE FROM now_playing
+  WHERE (updated_at IS NULL OR updated_at < ?) AND (expires_at IS NULL OR expires_at < ?)`;
 
 const TABLES: Record<ItemType, string> = { artist: "artists", album: "albums", track: "tracks" };
 const marks = (n: number) => Array.from({ length: n }, () => "?").join(",");
@@ -95,7 +102,10 @@ export async function recordPlays(
   await database.write(() => database.client.batch(statements, "write"));
 }
 
-/** One entry per user and player; the stale ones are pruned in the same batch. */
+/**
+ * The plain entry of a user's player; the stale rows are pruned in the same batch. A playback
+ * report of the same player (library/playback.ts) is kept apart, and shown first while live.
+ */
 export async function setNowPlaying(
   database: Database,
   userId: number,
@@ -112,35 +122,11 @@ export async function setNowPlaying(
                 SET track_id = excluded.track_id, updated_at = excluded.updated_at`,
           args: [userId, player, trackId, at],
         },
-        { sql: "DELETE FROM now_playing WHERE updated_at < ?", args: [at - NOW_PLAYING_TTL_MS] },
+        { sql: PRUNE_NOW_PLAYING, args: [at - NOW_PLAYING_TTL_MS, at] },
       ],
       "write",
     ),
   );
-}
-
-export interface NowPlayingRow {
-  playerId: number;
-  player: string;
-  username: string;
-  trackId: number;
-  updatedAt: number;
-}
-
-export async function nowPlaying(database: Database, now = Date.now()): Promise<NowPlayingRow[]> {
-  const rs = await database.client.execute({
-    sql: `SELECT np.id, np.player, np.track_id, np.updated_at, u.username
-          FROM now_playing np JOIN users u ON u.id = np.user_id
-          WHERE np.updated_at >= ? ORDER BY np.updated_at DESC`,
-    args: [now - NOW_PLAYING_TTL_MS],
-  });
-  return rs.rows.map((r) => ({
-    playerId: Number(r.id),
-    player: String(r.player),
-    username: String(r.username),
-    trackId: Number(r.track_id),
-    updatedAt: Number(r.updated_at),
-  }));
 }
 
 /**

@@ -101,8 +101,23 @@ function attachment(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** stream, download, cover art, avatars, HLS; video methods answer that there is no video. */
+const perContext = new WeakMap<AppContext, Record<string, SubsonicMethod>>();
+
+/**
+ * stream, download, cover art, avatars, HLS; video methods answer that there is no video.
+ * One set per app context: the web player streams through the same methods, so both share
+ * one transcoder (and its concurrency limit and disk cache).
+ */
 export function mediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
+  let methods = perContext.get(ctx);
+  if (!methods) {
+    methods = buildMediaMethods(ctx);
+    perContext.set(ctx, methods);
+  }
+  return methods;
+}
+
+function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
   const transcoder = new Transcoder({
     cacheDir: transcodeCacheDir(ctx.config.dataDir),
     ffmpegPath: ctx.config.ffmpegPath,

@@ -16,7 +16,18 @@ import {
   sessionCookie,
 } from "./session.ts";
 
-type Form = { username?: string; password?: string; password2?: string; _csrf?: string };
+type Form = {
+  username?: string;
+  password?: string;
+  password2?: string;
+  _csrf?: string;
+  next?: string;
+};
+
+/** Where to go after login: only a path on this site (never `//host` or a scheme). */
+export function safeNext(raw: string | null | undefined): string {
+  return raw && /^\/(?![/\\])/.test(raw) ? raw : "/";
+}
 
 function CredentialsForm(props: {
   action: string;
@@ -26,6 +37,7 @@ function CredentialsForm(props: {
   error?: string;
   username?: string;
   confirm?: boolean;
+  next?: string;
 }) {
   return (
     <section class="card" aria-labelledby="form-heading">
@@ -39,6 +51,7 @@ function CredentialsForm(props: {
       )}
       <form method="post" action={props.action} hx-boost="false">
         <input type="hidden" name="_csrf" value={props.csrf} />
+        {props.next && props.next !== "/" && <input type="hidden" name="next" value={props.next} />}
         <label for="username">Username</label>
         <input
           type="text"
@@ -82,7 +95,13 @@ function page(body: string, status: number, setCookies: string[] = []): Response
 
 /** Login, logout and first-run admin creation. */
 export function authRoutes(ctx: AppContext) {
-  const loginPage = async (request: Request, status = 200, error?: string, username?: string) => {
+  const loginPage = async (
+    request: Request,
+    status = 200,
+    error?: string,
+    username?: string,
+    next = safeNext(new URL(request.url).searchParams.get("next")),
+  ) => {
     const csrf = preloginCsrf(ctx, request);
     const html = await (
       <Layout title="Log in">
@@ -93,6 +112,7 @@ export function authRoutes(ctx: AppContext) {
           csrf={csrf.token}
           error={error}
           username={username}
+          next={next}
         />
       </Layout>
     );
@@ -120,9 +140,9 @@ export function authRoutes(ctx: AppContext) {
   const preloginCsrfOk = (request: Request, body: Form) =>
     csrfValid(readCookie(request, PRELOGIN_CSRF_COOKIE), presentedCsrf(request, body));
 
-  const startSession = async (userId: number) => {
+  const startSession = async (userId: number, next = "/") => {
     const { token } = await ctx.sessions.create(userId);
-    return redirect("/", [sessionCookie(ctx, token)]);
+    return redirect(next, [sessionCookie(ctx, token)]);
   };
 
   return new Elysia({ name: "web-auth" })
@@ -133,8 +153,9 @@ export function authRoutes(ctx: AppContext) {
     })
     .post("/login", async ({ request, body, server }) => {
       const form = (body ?? {}) as Form;
+      const next = safeNext(form.next);
       if (!preloginCsrfOk(request, form)) {
-        return loginPage(request, 403, "Your form expired. Please try again.");
+        return loginPage(request, 403, "Your form expired. Please try again.", undefined, next);
       }
       const username = String(form.username ?? "").trim();
       const password = String(form.password ?? "");
@@ -145,15 +166,16 @@ export function authRoutes(ctx: AppContext) {
           429,
           "Too many failed logins. Try again in a few minutes.",
           username,
+          next,
         );
       }
       const user = username ? await ctx.users.byName(username) : undefined;
       if (!user || !(await ctx.users.verifyPassword(user, password))) {
         await ctx.throttle.failed(username, ip);
-        return loginPage(request, 401, "Wrong username or password.", username);
+        return loginPage(request, 401, "Wrong username or password.", username, next);
       }
       await ctx.throttle.succeeded(username);
-      return startSession(user.id);
+      return startSession(user.id, next);
     })
     .post("/logout", async ({ request, body }) => {
       const session = await currentSession(ctx, request);

@@ -79,3 +79,46 @@ export async function scanLibrary(t: TestApp, maxMs = 120_000): Promise<void> {
   const done = await t.ctx.jobs.get(job.id);
   if (done?.state !== "finished") throw new Error(`scan ${done?.state}: ${done?.error}`);
 }
+
+export interface WebSession {
+  userId: number;
+  cookie: string;
+  csrf: string;
+  /** An in-process request with the session cookie (and, on POST, the CSRF header). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** A form POST with the CSRF field. */
+  form(path: string, fields?: Record<string, string>): Promise<Response>;
+}
+
+/** Creates a user (password "pass-word") with a logged-in web session. */
+export async function webSession(
+  t: TestApp,
+  username: string,
+  role: "admin" | "user" = "user",
+): Promise<WebSession> {
+  const user =
+    (await t.ctx.users.byName(username)) ??
+    (await t.ctx.users.create({ username, password: "pass-word", role }));
+  const { token, csrfToken } = await t.ctx.sessions.create(user.id);
+  const cookie = `bandstand_session=${token}`;
+  const request = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("cookie", cookie);
+    if (init.method && init.method !== "GET" && !headers.has("x-csrf-token")) {
+      headers.set("x-csrf-token", csrfToken);
+    }
+    return t.request(path, { ...init, headers });
+  };
+  return {
+    userId: user.id,
+    cookie,
+    csrf: csrfToken,
+    request,
+    form: (path, fields = {}) =>
+      t.request(path, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: csrfToken, ...fields }).toString(),
+      }),
+  };
+}

@@ -1,0 +1,92 @@
+import type { ActiveSession } from "../../auth/sessions.ts";
+import type { AppContext } from "../../context.ts";
+import { DomainError } from "../../errors.ts";
+import { csrfValid, currentSession, presentedCsrf, redirect } from "./session.ts";
+
+export const HTML = { "content-type": "text/html; charset=utf-8" };
+
+export function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { ...HTML, ...headers } });
+}
+
+/** What a signed-in page handler gets. */
+export interface Web {
+  session: ActiveSession;
+  request: Request;
+  url: URL;
+  body: unknown;
+}
+
+export interface GuardOptions {
+  admin?: boolean;
+}
+
+const SAFE = new Set(["GET", "HEAD"]);
+
+/** A short text answer for a failed request; htmx shows it through `hx-target-error` or ignores it. */
+function failure(status: number, message: string): Response {
+  return html(`<p class="error" role="alert">${Bun.escapeHTML(message)}</p>`, status);
+}
+
+const STATUS: Record<DomainError["kind"], number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+};
+
+/**
+ * Every web route that needs a user goes through this: no session → the login page
+ * (remembering where the user was going), a state-changing method needs the session's
+ * CSRF token (form field `_csrf` or htmx's `X-CSRF-Token` header), admin pages need the role,
+ * and domain errors become their HTTP status instead of a 500.
+ */
+export async function guarded(
+  ctx: AppContext,
+  input: { request: Request; body?: unknown },
+  fn: (web: Web) => Promise<Response | string> | Response | string,
+  options: GuardOptions = {},
+): Promise<Response> {
+  const { request } = input;
+  const url = new URL(request.url);
+  const session = await currentSession(ctx, request);
+  if (!session) {
+    const next = SAFE.has(request.method)
+      ? `?next=${encodeURIComponent(url.pathname + url.search)}`
+      : "";
+    if (request.headers.has("hx-request")) {
+      return new Response(null, { status: 204, headers: { "HX-Redirect": `/login${next}` } });
+    }
+    return redirect(`/login${next}`);
+  }
+  if (
+    !SAFE.has(request.method) &&
+    !csrfValid(session.csrfToken, presentedCsrf(request, input.body))
+  ) {
+    return failure(403, "Your form expired. Reload the page and try again.");
+  }
+  if (options.admin && session.user.role !== "admin") {
+    return failure(403, "This page is for admins.");
+  }
+  try {
+    const out = await fn({ session, request, url, body: input.body });
+    return typeof out === "string" ? html(out) : out;
+  } catch (err) {
+    if (err instanceof DomainError) return failure(STATUS[err.kind], err.message);
+    throw err;
+  }
+}
+
+/** A positive integer route parameter, or a 404-worthy DomainError. */
+export function idParam(raw: string | undefined, what: string): number {
+  if (!raw || !/^\d{1,15}$/.test(raw)) throw new DomainError("not_found", `${what} not found`);
+  return Number(raw);
+}
+
+/** A form or query field as a trimmed string ("" when absent). */
+export function field(body: unknown, name: string): string {
+  if (!body || typeof body !== "object") return "";
+  const v = (body as Record<string, unknown>)[name];
+  return typeof v === "string" ? v.trim() : "";
+}

@@ -1,0 +1,154 @@
+import type { Annotation, ItemType } from "../library/annotations.ts";
+import type { TrackView } from "../library/queries.ts";
+
+/** `m:ss` (or `h:mm:ss`) of a duration in milliseconds. */
+export function clock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * A sized cover image URL (session-authenticated): by the stored image's hash when known (cached
+ * for good), else by the item (`al-1`, `ar-1`, `tr-1`), which answers a placeholder when it has none.
+ */
+export const coverUrl = (coverArtId: string | null, item: string, size: number) =>
+  `/web/cover/${coverArtId ? `co-${coverArtId}` : item}?size=${size}`;
+
+/** What the player needs to know about a track; rows carry it as `data-track`. */
+export function playerTrack(t: TrackView) {
+  return {
+    id: t.id,
+    title: t.title,
+    artist: t.artist,
+    album: t.album ?? "",
+    albumId: t.albumId,
+    durationMs: t.durationMs,
+    contentType: t.contentType,
+    cover: coverUrl(t.coverArtId, t.albumId ? `al-${t.albumId}` : `tr-${t.id}`, 256),
+  };
+}
+
+/** A star toggle; answers to POST /web/star/:type/:id with its own new state. */
+export function StarButton(props: { type: ItemType; id: number; name: string; starred: boolean }) {
+  const label = `${props.starred ? "Unstar" : "Star"} ${props.name}`;
+  return (
+    <button
+      type="button"
+      class="star"
+      aria-label={label}
+      aria-pressed={props.starred ? "true" : "false"}
+      hx-post={`/web/star/${props.type}/${props.id}`}
+      hx-vals={JSON.stringify({ starred: props.starred ? "0" : "1", name: props.name })}
+      hx-swap="outerHTML"
+    >
+      {props.starred ? "★" : "☆"}
+    </button>
+  );
+}
+
+/** A 0–5 rating; a change posts at once. */
+export function RatingSelect(props: { type: ItemType; id: number; name: string; rating: number }) {
+  return (
+    <select
+      class="rating"
+      name="rating"
+      aria-label={`Rate ${props.name}`}
+      hx-post={`/web/rate/${props.type}/${props.id}`}
+      hx-trigger="change"
+      hx-swap="none"
+    >
+      {[0, 1, 2, 3, 4, 5].map((n) => (
+        <option value={String(n)} selected={n === props.rating}>
+          {n === 0 ? "–" : "★".repeat(n)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export interface TrackListProps {
+  /** The list's element id: "Play all" buttons name it in `data-list`. */
+  id: string;
+  /** Accessible name of the list, e.g. "Tracks of Abbey Road". */
+  label: string;
+  tracks: TrackView[];
+  marks?: Map<number, Annotation>;
+  showAlbum?: boolean;
+  showArtist?: boolean;
+  /** Show disc/track numbers instead of the position in the list. */
+  numbered?: boolean;
+  /** Extra controls per row (e.g. remove from a playlist). */
+  extra?: (t: TrackView, index: number) => JSX.Element;
+}
+
+/**
+ * A list of tracks with play / add-to-queue / star / rate on every row. public/player.js
+ * reads `data-track` and handles `data-action` clicks: "play" queues the whole list and starts
+ * at that row.
+ */
+export function TrackList(props: TrackListProps) {
+  return (
+    <ol class="tracks" id={props.id} aria-label={props.label} data-tracklist>
+      {props.tracks.map((t, i) => {
+        const mark = props.marks?.get(t.id);
+        const name = t.title;
+        return (
+          <li data-track={JSON.stringify(playerTrack(t))} data-track-id={String(t.id)}>
+            <span class="n">{props.numbered ? String(t.trackNumber ?? "") : String(i + 1)}</span>
+            <button type="button" class="play" data-action="play" aria-label={`Play ${name}`}>
+              ▶
+            </button>
+            <span class="title" safe>
+              {name}
+            </span>
+            {props.showArtist !== false && (
+              <span class="artist">
+                {t.artistId ? (
+                  <a href={`/artists/${t.artistId}`} safe>
+                    {t.artist}
+                  </a>
+                ) : (
+                  <span safe>{t.artist}</span>
+                )}
+              </span>
+            )}
+            {props.showAlbum && t.albumId && (
+              <a class="album" href={`/albums/${t.albumId}`} safe>
+                {t.album ?? ""}
+              </a>
+            )}
+            <span class="time">{clock(t.durationMs)}</span>
+            <button
+              type="button"
+              class="enqueue"
+              data-action="enqueue"
+              aria-label={`Add ${name} to queue`}
+            >
+              ＋
+            </button>
+            <StarButton type="track" id={t.id} name={name} starred={!!mark?.starredAt} />
+            <RatingSelect type="track" id={t.id} name={name} rating={mark?.rating ?? 0} />
+            {props.extra?.(t, i)}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** "Play all" / "Add all to queue" for a TrackList on the page. */
+export function ListActions(props: { list: string; name: string }) {
+  return (
+    <div class="list-actions">
+      <button type="button" data-action="play-all" data-list={props.list} safe>
+        {`Play ${props.name}`}
+      </button>
+      <button type="button" data-action="enqueue-all" data-list={props.list} safe>
+        {`Add ${props.name} to queue`}
+      </button>
+    </div>
+  );
+}
