@@ -111,6 +111,22 @@ describe("first run, login, logout", () => {
     expect((await t.request("/", { headers: { cookie } })).headers.get("location")).toBe("/login");
   });
 
+  test("login returns to the page asked for, never to another site", async () => {
+    const page = await preloginForm("/login?next=%2Fplaylists%3Fx%3D1");
+    expect(page.html).toContain('name="next" value="/playlists?x=1"');
+    const login = (next: string) =>
+      form("/login", { username: "root", password: "pw-123", _csrf: page.csrf, next }, page.cookie);
+    expect((await login("/playlists?x=1")).headers.get("location")).toBe("/playlists?x=1");
+    for (const evil of [
+      "//evil.example/",
+      "https://evil.example/",
+      "/\\evil.example",
+      "javascript:x",
+    ]) {
+      expect((await login(evil)).headers.get("location")).toBe("/");
+    }
+  });
+
   test("failed logins are rate-limited: 429 after ten", async () => {
     await t.ctx.users.create({ username: "target", password: "good-pw" });
     const page = await preloginForm("/login");

@@ -52,9 +52,9 @@ export async function guarded(
   const url = new URL(request.url);
   const session = await currentSession(ctx, request);
   if (!session) {
-    const next = SAFE.has(request.method)
-      ? `?next=${encodeURIComponent(url.pathname + url.search)}`
-      : "";
+    const here = url.pathname + url.search;
+    const next =
+      SAFE.has(request.method) && here !== "/" ? `?next=${encodeURIComponent(here)}` : "";
     if (request.headers.has("hx-request")) {
       return new Response(null, { status: 204, headers: { "HX-Redirect": `/login${next}` } });
     }
