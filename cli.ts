@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { type AppContext, createContext } from "./context.ts";
 import { DomainError } from "./errors.ts";
+import { startScan } from "./jobs/registry.ts";
 import { createLogger } from "./log.ts";
 
 const USAGE = `Usage: bun run bandstand <command>
@@ -90,7 +91,7 @@ async function run(ctx: AppContext, args: string[]): Promise<void> {
  */
 async function scan(ctx: AppContext, full: boolean, wait: boolean): Promise<void> {
   await ctx.library.syncFolders();
-  const job = await ctx.jobs.enqueue(full ? "refresh-metadata" : "scan", { full });
+  const job = await startScan(ctx, full);
   console.log(`scan job ${job.id} (${job.state})`);
   if (!wait) return;
   ctx.queue.start();

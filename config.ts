@@ -46,6 +46,8 @@ export interface Config {
   legacyClients: string[];
   /** Largest podcast episode a download keeps, bytes. */
   podcastMaxBytes: number;
+  /** Memory for rendered Subsonic browsing answers (routes/subsonic/cache.ts), bytes; 0 turns it off. */
+  subsonicCacheBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -219,7 +221,14 @@ export function loadConfig(env: Env = process.env): Config {
     ffmpegPath: str(env, "FFMPEG_PATH") ?? "ffmpeg",
     trustProxy: bool(env, "BANDSTAND_TRUST_PROXY"),
     uploadMaxBytes: int(env, "BANDSTAND_UPLOAD_MAX_MB", 500, 1, 100_000) * 1024 * 1024,
-    scanWorkers: int(env, "BANDSTAND_SCAN_WORKERS", navigator.hardwareConcurrency || 2, 1, 256),
+    // One core stays with the main thread, which writes what the workers read (as audioWorkers).
+    scanWorkers: int(
+      env,
+      "BANDSTAND_SCAN_WORKERS",
+      Math.max(1, (navigator.hardwareConcurrency || 2) - 1),
+      1,
+      256,
+    ),
     autoAnalyze: !str(env, "BANDSTAND_AUTO_ANALYZE") || bool(env, "BANDSTAND_AUTO_ANALYZE"),
     audioWorkers: int(
       env,
@@ -242,5 +251,6 @@ export function loadConfig(env: Env = process.env): Config {
       int(env, "BANDSTAND_TRANSCODE_CACHE_MB", 1024, 0, 10_000_000) * 1024 * 1024,
     legacyClients: legacyClients(env),
     podcastMaxBytes: int(env, "BANDSTAND_PODCAST_MAX_MB", 500, 1, 100_000) * 1024 * 1024,
+    subsonicCacheBytes: int(env, "BANDSTAND_SUBSONIC_CACHE_MB", 32, 0, 100_000) * 1024 * 1024,
   };
 }

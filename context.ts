@@ -47,6 +47,8 @@ export function createContext(config: Config, options: ContextOptions = {}): App
   const log = options.log ?? createLogger(config.logLevel);
   const database = new Database(config);
   const edge = createEdge(config);
+  // Cached answers carry these versions in their keys; a write bumps them (db/client.ts).
+  database.useFamilies(cacheFamilies(edge));
   const signingKeys: SigningKeys = config.qstash ?? localSigningKeys(config.dataDir);
   let jobs: Jobs | undefined;
   const queue: JobQueue = config.qstash
@@ -80,10 +82,48 @@ export function createContext(config: Config, options: ContextOptions = {}): App
     sessions: new Sessions(database),
     apiKeys,
     throttle,
-    subsonicAuth: new SubsonicAuth(users, apiKeys, throttle),
+    subsonicAuth: new SubsonicAuth(users, apiKeys, throttle, database),
   };
   registerJobs(ctx);
   return ctx;
+}
+
+/**
+ * Family versions in the edge cache. In memory and in Redis a look-up costs next to nothing
+ * and is made every time; over Upstash's REST API each costs a round trip, so a version read
+ * is trusted for UPSTASH_VERSION_MS (this instance's own bumps count at once; another
+ * instance's within that time).
+ */
+const UPSTASH_VERSION_MS = 100;
+
+function cacheFamilies(edge: Edge) {
+  const cache = edge.cache;
+  if (cache.adapter !== "upstash") {
+    return {
+      version: (family: string) => cache.version(family),
+      bump: async (families: string[]) => {
+        for (const family of new Set(families)) await cache.bump(family);
+      },
+    };
+  }
+  const read = new Map<string, { version: Promise<number>; at: number }>();
+  return {
+    version: (family: string) => {
+      const now = performance.now();
+      const known = read.get(family);
+      if (known && now - known.at < UPSTASH_VERSION_MS) return known.version;
+      const version = cache.version(family);
+      read.set(family, { version, at: now });
+      version.catch(() => read.delete(family));
+      return version;
+    },
+    bump: async (families: string[]) => {
+      for (const family of new Set(families)) {
+        const version = await cache.bump(family);
+        read.set(family, { version: Promise.resolve(version), at: performance.now() });
+      }
+    },
+  };
 }
 
 /** Names, once, which adapter serves each shared concern. */

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { type AppContext, createContext, describeAdapters } from "./context.ts";
 import { SCHEDULES } from "./jobs/registry.ts";
+import { subsonicServeRoutes } from "./routes/subsonic/index.ts";
 
 /** Opens the database (migrations first), creates the configured admin, listens. */
 export async function start(ctx: AppContext) {
@@ -14,6 +15,8 @@ export async function start(ctx: AppContext) {
   const app = createApp(ctx);
   const server = Bun.serve({
     port: ctx.config.port,
+    // Subsonic requests go straight to their handler; everything else through Elysia.
+    routes: subsonicServeRoutes(ctx),
     fetch: app.fetch,
     // Uploads are streamed to disk, so a large body costs no memory; each file is still capped.
     maxRequestBodySize: ctx.config.uploadMaxBytes * 20,

@@ -3,7 +3,7 @@ import type { Database } from "../db/client.ts";
 import { apiKeys, users } from "../db/schema.ts";
 import { DomainError } from "../errors.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
-import type { User } from "./users.ts";
+import { AUTH_FAMILY, type User } from "./users.ts";
 
 const PREFIX = "bs_";
 
@@ -58,5 +58,7 @@ export class ApiKeys {
         .returning({ id: apiKeys.id }),
     );
     if (gone.length === 0) throw new DomainError("not_found", "no such API key");
+    // A revoked key stops working at once, though keys → users are cached.
+    await this.database.changed(AUTH_FAMILY);
   }
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, lt, ne } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { sessions, users } from "../db/schema.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
@@ -41,5 +41,15 @@ export class Sessions {
 
   async destroy(token: string): Promise<void> {
     await this.database.write((db) => db.delete(sessions).where(eq(sessions.id, sha256Hex(token))));
+  }
+
+  /** Ends every session of a user (after a password change), except the one given, if any. */
+  async destroyAllOf(userId: number, exceptToken?: string): Promise<void> {
+    const mine = eq(sessions.userId, userId);
+    await this.database.write((db) =>
+      db
+        .delete(sessions)
+        .where(exceptToken ? and(mine, ne(sessions.id, sha256Hex(exceptToken))) : mine),
+    );
   }
 }

@@ -1,7 +1,12 @@
+import type { Database } from "../db/client.ts";
 import type { ApiKeys } from "./apikeys.ts";
 import type { LoginThrottle } from "./throttle.ts";
-import { md5Hex, safeEqual } from "./tokens.ts";
-import type { User, Users } from "./users.ts";
+import { md5Hex, safeEqual, sha256Hex } from "./tokens.ts";
+import { AUTH_FAMILY, type User, type Users } from "./users.ts";
+
+/** How long remembered credentials hold at most (changes through Users/ApiKeys count at once). */
+const AUTH_TTL_MS = 60_000;
+const AUTH_CACHE_MAX = 10_000;
 
 /** The Subsonic auth error codes (spec: Error.code). */
 export type SubsonicAuthCode = 10 | 40 | 41 | 42 | 43 | 44;
@@ -30,13 +35,63 @@ function decodePassword(p: string): string | undefined {
  * (md5 of the stored Subsonic password + salt), or `apiKey` alone.
  */
 export class SubsonicAuth {
+  /**
+   * Credentials that authenticated lately → their user: a client sends the same ones with
+   * every request, and checking them costs a query (an API key), an AES-GCM open and an
+   * MD5 (a token) or an argon2 verify (a password not stored). An entry holds while the
+   * `auth` family version and the database's commit version are those it was made under
+   * (Users and ApiKeys bump the family on every change), and at most AUTH_TTL_MS.
+   * Failures are never kept: the throttle counts each one.
+   */
+  private readonly known = new Map<string, { user: User; token: string; until: number }>();
+
   constructor(
     private readonly users: Users,
     private readonly apiKeys: ApiKeys,
     private readonly throttle: LoginThrottle,
+    private readonly database?: Database,
   ) {}
 
-  async authenticate(params: Params, ip: string): Promise<SubsonicAuthResult> {
+  /** `ip` may be a function: it is only needed when a password is checked. */
+  async authenticate(params: Params, ip: string | (() => string)): Promise<SubsonicAuthResult> {
+    const ipOf = () => (typeof ip === "string" ? ip : ip());
+    const u = params.get("u");
+    const p = params.get("p");
+    const t = params.get("t");
+    const s = params.get("s");
+    const apiKey = params.get("apiKey");
+    // Only well-formed requests are remembered, keyed by a digest of all their credentials.
+    const wellFormed =
+      apiKey !== null
+        ? u === null && p === null && t === null && s === null
+        : !!u && (p !== null ? t === null && s === null : t !== null && s !== null);
+    if (!wellFormed) return this.check(params, ipOf());
+    const key = sha256Hex(
+      apiKey !== null ? `k\0${apiKey}` : p !== null ? `p\0${u}\0${p}` : `t\0${u}\0${t}\0${s}`,
+    );
+    // Taken before checking: a change made meanwhile leaves the new entry stale at once.
+    const token = this.database ? await this.database.freshness(AUTH_FAMILY) : "";
+    const hit = this.known.get(key);
+    if (hit && hit.token === token && hit.until > Date.now()) {
+      // Throttled is throttled, whatever credentials were good before.
+      if (apiKey !== null || !u || !(await this.throttle.blocked(u, ipOf()))) {
+        return { ok: true, user: hit.user };
+      }
+    }
+    const result = await this.check(params, ipOf());
+    if (result.ok) {
+      if (this.known.size >= AUTH_CACHE_MAX) this.known.clear();
+      this.known.set(key, { user: result.user, token, until: Date.now() + AUTH_TTL_MS });
+    }
+    return result;
+  }
+
+  /** Forgets every remembered credential (tests; a change the families do not cover). */
+  forget(): void {
+    this.known.clear();
+  }
+
+  private async check(params: Params, ip: string): Promise<SubsonicAuthResult> {
     const u = params.get("u");
     const p = params.get("p");
     const t = params.get("t");
@@ -65,13 +120,13 @@ export class SubsonicAuth {
     }
 
     const user = await this.users.byName(u);
-    const result = user ? await this.check(user, p, t, s) : fail(40, "Wrong username or password");
+    const result = user ? await this.verify(user, p, t, s) : fail(40, "Wrong username or password");
     if (result.ok) await this.throttle.succeeded(u);
     else if (result.code === 40) await this.throttle.failed(u, ip);
     return result;
   }
 
-  private async check(
+  private async verify(
     user: User,
     p: string | null,
     t: string | null,

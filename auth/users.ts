@@ -1,11 +1,28 @@
-import { count, eq } from "drizzle-orm";
+import { and, count, eq, ne, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { users } from "../db/schema.ts";
 import { DomainError } from "../errors.ts";
 import type { SecretBox } from "./secretbox.ts";
 
 export type User = typeof users.$inferSelect;
+
+/** The cache family of credentials → user (cached by SubsonicAuth): users and API keys. */
+export const AUTH_FAMILY = "auth";
 export type Role = User["role"];
+export type Theme = User["theme"];
+
+export const ROLES: readonly Role[] = ["admin", "user"];
+export const THEMES: readonly Theme[] = ["auto", "light", "dark"];
+
+/**
+ * A row may lose its admin role (by deletion or demotion) only while another admin remains.
+ * Checked inside the same statement as the write, so two admins removing each other at once
+ * cannot both succeed.
+ */
+const notLastAdmin = or(
+  ne(users.role, "admin"),
+  sql`(SELECT count(*) FROM ${users} WHERE ${users.role} = 'admin') > 1`,
+);
 
 const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
@@ -106,8 +123,16 @@ export class Users {
     await this.update(username, { subsonicPassword: sealed });
   }
 
+  /** Changes the role; the last admin cannot be demoted. */
   async setRole(username: string, role: Role): Promise<void> {
+    if (!ROLES.includes(role)) throw new DomainError("invalid", "role must be admin or user");
     await this.update(username, { role });
+  }
+
+  async setTheme(username: string, theme: Theme): Promise<void> {
+    if (!THEMES.includes(theme))
+      throw new DomainError("invalid", "theme must be auto, light or dark");
+    await this.update(username, { theme });
   }
 
   async setSubsonicPasswordAuth(username: string, allowed: boolean): Promise<void> {
@@ -132,19 +157,46 @@ export class Users {
     await this.update(username, values);
   }
 
-  /** Deletes an account; its sessions, keys, playlists and marks go with it (cascade). */
+  /**
+   * Deletes an account; its sessions, keys, playlists and marks go with it (cascade).
+   * The last admin cannot be deleted: someone must be able to administer the server.
+   */
   async delete(username: string): Promise<void> {
     const deleted = await this.database.write((db) =>
-      db.delete(users).where(eq(users.username, username)).returning({ id: users.id }),
+      db
+        .delete(users)
+        .where(and(eq(users.username, username), notLastAdmin))
+        .returning({ id: users.id }),
     );
-    if (deleted.length === 0) throw new DomainError("not_found", `no user "${username}"`);
+    if (deleted.length === 0) await this.explainMiss(username, "deleted");
+    await this.database.changed(AUTH_FAMILY);
   }
 
+  /** Updates one account; a demotion (role → user) keeps at least one admin. */
   private async update(username: string, values: Partial<User>): Promise<void> {
+    const demotes = values.role !== undefined && values.role !== "admin";
+    const where = eq(users.username, username);
     const updated = await this.database.write((db) =>
-      db.update(users).set(values).where(eq(users.username, username)).returning({ id: users.id }),
+      db
+        .update(users)
+        .set(values)
+        .where(demotes ? and(where, notLastAdmin) : where)
+        .returning({ id: users.id }),
     );
-    if (updated.length === 0) throw new DomainError("not_found", `no user "${username}"`);
+    if (updated.length === 0) await this.explainMiss(username, "demoted");
+    // Authentication results are cached: a new password, role or a removed account counts now.
+    await this.database.changed(AUTH_FAMILY);
+  }
+
+  /** Why a write on `username` matched no row: no such user, or it is the last admin. */
+  private async explainMiss(username: string, what: "deleted" | "demoted"): Promise<never> {
+    if (await this.byName(username)) {
+      throw new DomainError(
+        "conflict",
+        `"${username}" is the last admin and cannot be ${what}: make another user admin first`,
+      );
+    }
+    throw new DomainError("not_found", `no user "${username}"`);
   }
 
   verifyPassword(user: User, password: string): Promise<boolean> {

@@ -3,9 +3,11 @@ import { join } from "node:path";
 
 const BENCHES = [
   ["scan.bench.ts", "--runs", "3"],
+  ["tags.bench.ts", "--runs", "3"],
   ["healthz.bench.ts", "--runs", "3"],
   ["loudness.bench.ts"],
   ["subsonic.bench.ts", "--runs", "3"],
+  ["web.bench.ts", "--runs", "5"],
 ];
 const only = process.argv[2];
 for (const [file, ...args] of BENCHES) {

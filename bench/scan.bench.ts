@@ -1,8 +1,10 @@
 /**
  * Library scan benchmark: first scan of a generated library, an unchanged
- * rescan, tracks/s and peak RSS. `bun run bench/scan.bench.ts [--tracks N] [--runs R]`
+ * rescan, tracks/s and peak RSS. `bun run bench/scan.bench.ts [--tracks N] [--runs R]
+ * [--engine music-metadata]` (the last: every file read by music-metadata, for comparison).
+ * BANDSTAND_SCAN_WORKERS in the environment sets the tag worker count (default: the cores).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
@@ -17,6 +19,28 @@ const RUNS = arg("--runs", 3);
 
 const music = await benchLibrary(TRACKS);
 
+/**
+ * CPU seconds of this process's threads, main thread apart (Linux /proc): unlike wall time, CPU
+ * time barely moves when other work shares the machine.
+ */
+function threadCpu(): { main: number; total: number } {
+  const tick = 100; // USER_HZ
+  let main = 0;
+  let total = 0;
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const s = (Number(fields[11]) + Number(fields[12])) / tick; // utime + stime
+      total += s;
+      if (Number(tid) === process.pid) main += s;
+    }
+  } catch {
+    return { main: Number.NaN, total: Number.NaN };
+  }
+  return { main, total };
+}
+
 async function once() {
   const dataDir = mkdtempSync(join(tmpdir(), "bandstand-bench-data-"));
   const config = loadConfig({
@@ -24,11 +48,14 @@ async function once() {
     BANDSTAND_MUSIC_DIR: music,
     PUBLIC_URL: "http://bench.local",
     BANDSTAND_AUTO_ANALYZE: "false",
+    ...(process.env.BANDSTAND_SCAN_WORKERS
+      ? { BANDSTAND_SCAN_WORKERS: process.env.BANDSTAND_SCAN_WORKERS }
+      : {}),
   });
   const { createApp } = await import("../app.ts");
   let app: ReturnType<typeof createApp> | undefined;
   const ctx = createContext(config, {
-    log: createLogger("error"),
+    log: createLogger(process.env.BENCH_LOG === "1" ? "info" : "error"),
     dispatcherFetch: (r) => (app as ReturnType<typeof createApp>).handle(r),
   });
   await ctx.database.open();
@@ -40,12 +67,24 @@ async function once() {
   }, 250);
   const scan = async () => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const thread0 = threadCpu();
     const job = await ctx.jobs.enqueue("scan");
     await (ctx.queue as LocalDispatcher).drain(600_000);
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const thread1 = threadCpu();
+    // Exited threads (a recycled worker) leave /proc: the process total is the reliable one.
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const mainS = thread1.main - thread0.main;
     const done = await ctx.jobs.get(job.id);
     if (done?.state !== "finished") throw new Error(`scan ${done?.state}: ${done?.error}`);
-    return { ms, result: JSON.parse(done.result ?? "{}") as { processed: number } };
+    return {
+      ms,
+      cpuS,
+      mainS,
+      result: JSON.parse(done.result ?? "{}") as { processed: number },
+    };
   };
   const first = await scan();
   const rescan = await scan();
@@ -64,9 +103,14 @@ if (process.argv.includes("--once")) {
 } else {
   const results: Awaited<ReturnType<typeof once>>[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const engine = process.argv[process.argv.indexOf("--engine") + 1];
     const proc = Bun.spawn(["bun", "run", import.meta.path, "--tracks", String(TRACKS), "--once"], {
       stdout: "pipe",
       stderr: "inherit",
+      env: {
+        ...process.env,
+        ...(process.argv.includes("--engine") && engine ? { BANDSTAND_TAG_ENGINE: engine } : {}),
+      },
     });
     const out = await new Response(proc.stdout).text();
     if ((await proc.exited) !== 0) throw new Error("bench run failed");
@@ -74,11 +118,12 @@ if (process.argv.includes("--once")) {
     results.push(r);
     console.log(
       `run ${i + 1}: first scan ${r.first.result.processed} tracks in ${(r.first.ms / 1000).toFixed(2)} s ` +
-        `(${((r.first.result.processed / r.first.ms) * 1000).toFixed(0)} tracks/s), unchanged rescan ${r.rescan.ms.toFixed(0)} ms, peak RSS ${r.peakMb.toFixed(0)} MB`,
+        `(${((r.first.result.processed / r.first.ms) * 1000).toFixed(0)} tracks/s; CPU ${r.first.cpuS.toFixed(2)} s, ` +
+        `main thread ${r.first.mainS.toFixed(2)} s), unchanged rescan ${r.rescan.ms.toFixed(0)} ms, peak RSS ${r.peakMb.toFixed(0)} MB`,
     );
   }
   const tps = results.map((r) => (r.first.result.processed / r.first.ms) * 1000);
   console.log(
-    `median: first scan ${median(tps).toFixed(0)} tracks/s, unchanged rescan ${median(results.map((r) => r.rescan.ms)).toFixed(0)} ms, peak RSS ${median(results.map((r) => r.peakMb)).toFixed(0)} MB`,
+    `median: first scan ${median(tps).toFixed(0)} tracks/s (CPU ${median(results.map((r) => r.first.cpuS)).toFixed(2)} s, main thread ${median(results.map((r) => r.first.mainS)).toFixed(2)} s), unchanged rescan ${median(results.map((r) => r.rescan.ms)).toFixed(0)} ms, peak RSS ${median(results.map((r) => r.peakMb)).toFixed(0)} MB`,
   );
 }

@@ -1,19 +1,35 @@
 /**
  * Subsonic endpoints under load: a real server process on a 10k-track library, 16 concurrent
- * clients per endpoint, requests/s and p50/p99 latency (median of R runs).
- * `bun run bench/subsonic.bench.ts [--tracks N] [--runs R] [--seconds S] [--clients C]`
+ * clients per endpoint, requests/s and p50/p99 latency (median of R runs), and the server's CPU
+ * time per request (from /proc: on a shared machine it moves less than latency does).
+ * `bun run bench/subsonic.bench.ts [--tracks N] [--runs R] [--seconds S] [--clients C]
+ *   [--client socket|fetch] [--only NAME]` (`--only`: the endpoints whose name contains NAME)
+ *
+ * Each client is a closed loop over its own keep-alive HTTP/1.1 connection: the next request
+ * leaves as soon as the previous answer has been read to its last byte. `socket` (the default,
+ * bench/http-client.ts) speaks HTTP over a TCP socket; `fetch` uses fetch + arrayBuffer, which
+ * costs the load generator about as much CPU per request as the server spends on a cached
+ * answer, on the same two cores.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../tests/helpers/app.ts";
 import { runCli, startServer } from "../tests/helpers/process.ts";
 import { benchLibrary, median, numberArg } from "./common.ts";
+import { HttpConnection } from "./http-client.ts";
 
 const arg = numberArg;
 const TRACKS = arg("--tracks", 10_000);
 const RUNS = arg("--runs", 3);
 const SECONDS = arg("--seconds", 3);
 const CLIENTS = arg("--clients", 16);
+const flag = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
+const CLIENT = flag("--client") ?? "socket";
+const ONLY = flag("--only");
+if (CLIENT !== "socket" && CLIENT !== "fetch") {
+  throw new Error("--client is socket or fetch");
+}
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -75,7 +91,7 @@ try {
   ].slice(0, 50);
   console.log(
     `${albums.length} albums, ${songs.length} sample songs, ${covers.length} covers, ${words.length} search words; ` +
-      `${CLIENTS} clients × ${SECONDS} s per endpoint, median of ${RUNS}\n`,
+      `${CLIENTS} ${CLIENT} clients × ${SECONDS} s per endpoint, median of ${RUNS}\n`,
   );
 
   const at = <T>(xs: T[], i: number) => xs[i % xs.length] as T;
@@ -105,30 +121,66 @@ try {
     ["getCoverArt 300", (i) => [q("getCoverArt", `id=${at(covers, i)}&size=300`)]],
   ];
 
+  /** One request and its whole answer, by the chosen client; the status. */
+  type Send = (url: string, init?: RequestInit) => Promise<number>;
+  const viaFetch: Send = async (url, init) => {
+    const res = await fetch(url, init);
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const viaSocket = (conn: HttpConnection): Send => {
+    return async (url, init) => {
+      const headers = (init?.headers ?? {}) as Record<string, string>;
+      return (await conn.send(url.slice(server.url.length), headers)).status;
+    };
+  };
+
+  /** The server's CPU time so far (user + system), ms. */
+  const serverCpuMs = async () => {
+    const stat = await Bun.file(`/proc/${server.proc.pid}/stat`).text();
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 1/100 s
+  };
+
   // One loop per client: the next request leaves as soon as the previous answer is read.
   async function load(make: (i: number) => [string, RequestInit?], ms: number) {
     const lat: number[] = [];
     let counter = 0;
     let failed = 0;
+    const conns =
+      CLIENT === "socket"
+        ? await Promise.all(Array.from({ length: CLIENTS }, () => HttpConnection.open(server.url)))
+        : [];
+    const cpu0 = await serverCpuMs();
     const end = performance.now() + ms;
     await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        const conn = conns[c];
+        const send = conn ? viaSocket(conn) : viaFetch;
         while (performance.now() < end) {
           const [url, init] = make(counter++);
           const t = performance.now();
-          const res = await fetch(url, init);
-          await res.arrayBuffer();
+          const status = await send(url, init);
           lat.push(performance.now() - t);
-          if (res.status >= 300 && res.status !== 206) failed++;
+          if (status >= 300 && status !== 206) failed++;
         }
       }),
     );
+    const cpu = (await serverCpuMs()) - cpu0;
+    for (const conn of conns) conn.close();
     lat.sort((a, b) => a - b);
-    return { rps: (lat.length / ms) * 1000, p50: pct(lat, 50), p99: pct(lat, 99), failed };
+    return {
+      rps: (lat.length / ms) * 1000,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      cpuUs: (cpu / lat.length) * 1000,
+      failed,
+    };
   }
 
   const rows: string[][] = [];
   for (const [name, make] of ENDPOINTS) {
+    if (ONLY && !name.includes(ONLY)) continue;
     // Warm-up: fills the cover-art cache, the page cache and the JIT before anything counts.
     if (name.startsWith("getCoverArt")) {
       for (let i = 0; i < covers.length; i += CLIENTS) {
@@ -148,6 +200,7 @@ try {
       median(runs.map((r) => r.rps)).toFixed(0),
       median(runs.map((r) => r.p50)).toFixed(2),
       median(runs.map((r) => r.p99)).toFixed(2),
+      median(runs.map((r) => r.cpuUs)).toFixed(0),
       failed ? String(failed) : "",
     ]);
     console.log(
@@ -155,7 +208,7 @@ try {
     );
   }
 
-  const head = ["endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx"];
+  const head = ["endpoint", "req/s", "p50 ms", "p99 ms", "server µs/req", "non-2xx"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
     r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");

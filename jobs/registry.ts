@@ -18,6 +18,13 @@ export const SCHEDULES: ScheduleSpec[] = [
 export const enqueuePodcastRefresh = (ctx: AppContext, channelId: number) =>
   ctx.jobs.enqueue("refresh-podcast", { channelId }, { dedupId: `podcast-refresh:${channelId}` });
 
+/**
+ * Starts a library scan (`full`: re-read every file, the metadata refresh) unless one is
+ * already waiting or running — then that job is returned.
+ */
+export const startScan = (ctx: AppContext, full = false) =>
+  ctx.jobs.enqueue(full ? "refresh-metadata" : "scan", { full });
+
 /** Every job Bandstand runs, by route name. */
 export function registerJobs(ctx: AppContext): void {
   const { jobs, library, edge, database } = ctx;

@@ -1,5 +1,5 @@
 import { type AnalysisResult, AudioPool, albumLoudness, replayGain } from "../audio/index.ts";
-import type { Database } from "../db/client.ts";
+import { type Database, LIBRARY_FAMILY } from "../db/client.ts";
 import { resolveInside } from "./walk.ts";
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -94,6 +94,8 @@ export class Analyzer {
         "write",
       ),
     );
+    // Tracks may have got a ReplayGain and a BPM.
+    await this.database.changed(LIBRARY_FAMILY);
   }
 
   /** Once every track of an album is analysed, its gain from the merged block loudness. */
@@ -117,6 +119,7 @@ export class Analyzer {
         args: [replayGain(lufs), peak, albumId],
       }),
     );
+    await this.database.changed(LIBRARY_FAMILY);
   }
 
   /** Tracks never analysed, after `afterId`, in id order. */

@@ -1,5 +1,5 @@
 import type { InStatement } from "@libsql/client";
-import type { Database } from "../db/client.ts";
+import { annotationsOf, type Database, LIBRARY_FAMILY } from "../db/client.ts";
 
 /** What a user can mark: the `item_type` of stars and ratings. */
 export type ItemType = "artist" | "album" | "track";
@@ -27,7 +27,6 @@ export const PRUNE_NOW_PLAYING = `DELETE FROM now_playing
   WHERE (updated_at IS NULL OR updated_at < ?) AND (expires_at IS NULL OR expires_at < ?)`;
 
 const TABLES: Record<ItemType, string> = { artist: "artists", album: "albums", track: "tracks" };
-const marks = (n: number) => Array.from({ length: n }, () => "?").join(",");
 
 /** The ids among `ids` with no row of that type: a caller answers "not found" for them. */
 export async function missingItems(
@@ -37,11 +36,11 @@ export async function missingItems(
 ): Promise<number[]> {
   if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
-  const rs = await database.client.execute({
-    sql: `SELECT id FROM ${TABLES[type]} WHERE id IN (${marks(unique.length)})`,
-    args: unique,
-  });
-  const found = new Set(rs.rows.map((r) => Number(r.id)));
+  const rows = await database.all(
+    `SELECT id FROM ${TABLES[type]} WHERE id IN (SELECT value FROM json_each(?))`,
+    [JSON.stringify(unique)],
+  );
+  const found = new Set(rows.map((r) => Number(r.id)));
   return unique.filter((id) => !found.has(id));
 }
 
@@ -53,6 +52,7 @@ export async function star(database: Database, userId: number, items: ItemRef[])
     args: [userId, i.type, i.id, at],
   }));
   await database.write(() => database.client.batch(statements, "write"));
+  await database.changed(annotationsOf(userId));
 }
 
 export async function unstar(database: Database, userId: number, items: ItemRef[]): Promise<void> {
@@ -62,6 +62,7 @@ export async function unstar(database: Database, userId: number, items: ItemRef[
     args: [userId, i.type, i.id],
   }));
   await database.write(() => database.client.batch(statements, "write"));
+  await database.changed(annotationsOf(userId));
 }
 
 /** 1–5 sets the rating, 0 removes it. */
@@ -85,6 +86,7 @@ export async function setRating(
           },
     ),
   );
+  await database.changed(annotationsOf(userId));
 }
 
 /** Counted plays (scrobble with submission=true). */
@@ -100,6 +102,7 @@ export async function recordPlays(
     args: [userId, p.trackId, p.at, client],
   }));
   await database.write(() => database.client.batch(statements, "write"));
+  await database.changed(annotationsOf(userId));
 }
 
 /**
@@ -130,9 +133,91 @@ export async function setNowPlaying(
 }
 
 /**
- * The caller's stars, ratings and play counts for a page of items of one type,
- * in three indexed look-ups (never per item).
+ * Everything one user has marked: stars, ratings, play counts per track and per album. Read
+ * in four indexed passes, then kept while the user's annotation family and the library family
+ * keep their versions (every write of marks bumps the first: star, setRating, recordPlays,
+ * playback reports; a scan the second, as tracks may change albums or go). Hydrating a page
+ * of 50 songs then costs map look-ups instead of three queries over the page's ids.
  */
+interface UserMarks {
+  starred: Record<ItemType, Map<number, number>>;
+  ratings: Record<ItemType, Map<number, number>>;
+  trackPlays: Map<number, number>;
+  albumPlays: Map<number, number>;
+}
+
+interface KeptMarks {
+  token: string;
+  until: number;
+  marks: Promise<UserMarks>;
+}
+
+/** A bound on staleness should a write ever skip `changed()`; versions do the real work. */
+const MARKS_TTL_MS = 60_000;
+/** Users whose marks are kept at once (the oldest go first). */
+const MARKS_USERS = 64;
+const keptMarks = new WeakMap<Database, Map<number, KeptMarks>>();
+
+const byType = () => ({
+  artist: new Map<number, number>(),
+  album: new Map<number, number>(),
+  track: new Map<number, number>(),
+});
+
+async function loadMarks(database: Database, userId: number): Promise<UserMarks> {
+  const [stars, ratings, trackPlays, albumPlays] = await Promise.all([
+    database.all("SELECT item_type, item_id, created_at AS v FROM stars WHERE user_id = ?", [
+      userId,
+    ]),
+    database.all("SELECT item_type, item_id, rating AS v FROM ratings WHERE user_id = ?", [userId]),
+    database.all(
+      "SELECT track_id AS id, count(*) AS n FROM plays WHERE user_id = ? GROUP BY track_id",
+      [userId],
+    ),
+    database.all(
+      `SELECT t.album_id AS id, count(*) AS n FROM plays p JOIN tracks t ON t.id = p.track_id
+       WHERE p.user_id = ? AND t.album_id IS NOT NULL GROUP BY t.album_id`,
+      [userId],
+    ),
+  ]);
+  const marks: UserMarks = {
+    starred: byType(),
+    ratings: byType(),
+    trackPlays: new Map(trackPlays.map((r) => [Number(r.id), Number(r.n)])),
+    albumPlays: new Map(albumPlays.map((r) => [Number(r.id), Number(r.n)])),
+  };
+  for (const r of stars)
+    marks.starred[r.item_type as ItemType]?.set(Number(r.item_id), Number(r.v));
+  for (const r of ratings)
+    marks.ratings[r.item_type as ItemType]?.set(Number(r.item_id), Number(r.v));
+  return marks;
+}
+
+async function userMarks(database: Database, userId: number): Promise<UserMarks> {
+  // Versions taken before reading: marks read across a write are stale at once.
+  const token = await database.versions(LIBRARY_FAMILY, annotationsOf(userId));
+  let users = keptMarks.get(database);
+  if (!users) {
+    users = new Map();
+    keptMarks.set(database, users);
+  }
+  const kept = users.get(userId);
+  if (kept && kept.token === token && kept.until > Date.now()) return kept.marks;
+  const marks = loadMarks(database, userId);
+  users.delete(userId);
+  if (users.size >= MARKS_USERS) {
+    const oldest = users.keys().next();
+    if (!oldest.done) users.delete(oldest.value);
+  }
+  users.set(userId, { token, until: Date.now() + MARKS_TTL_MS, marks });
+  // A failed read is not kept.
+  marks.catch(() => {
+    if (users.get(userId)?.marks === marks) users.delete(userId);
+  });
+  return marks;
+}
+
+/** The caller's stars, ratings and play counts for a page of items of one type. */
 export async function annotations(
   database: Database,
   userId: number,
@@ -141,47 +226,22 @@ export async function annotations(
 ): Promise<Map<number, Annotation>> {
   const out = new Map<number, Annotation>();
   if (ids.length === 0) return out;
-  const unique = [...new Set(ids)];
-  // One JSON parameter instead of a "?" per id: getArtists asks about every artist at once.
-  const m = "SELECT value FROM json_each(?)";
-  const list = JSON.stringify(unique);
-  const statements: InStatement[] = [
-    {
-      sql: `SELECT item_id AS id, created_at AS v FROM stars
-            WHERE user_id = ? AND item_type = ? AND item_id IN (${m})`,
-      args: [userId, type, list],
-    },
-    {
-      sql: `SELECT item_id AS id, rating AS v FROM ratings
-            WHERE user_id = ? AND item_type = ? AND item_id IN (${m})`,
-      args: [userId, type, list],
-    },
-  ];
-  if (type === "track") {
-    statements.push({
-      sql: `SELECT track_id AS id, count(*) AS v FROM plays
-            WHERE user_id = ? AND track_id IN (${m}) GROUP BY track_id`,
-      args: [userId, list],
-    });
-  } else if (type === "album") {
-    statements.push({
-      sql: `SELECT t.album_id AS id, count(*) AS v FROM tracks t JOIN plays p ON p.track_id = t.id
-            WHERE p.user_id = ? AND t.album_id IN (${m}) GROUP BY t.album_id`,
-      args: [userId, list],
-    });
+  const marks = await userMarks(database, userId);
+  const starred = marks.starred[type];
+  const ratings = marks.ratings[type];
+  const plays =
+    type === "track" ? marks.trackPlays : type === "album" ? marks.albumPlays : undefined;
+  for (const id of ids) {
+    const starredAt = starred.get(id);
+    const rating = ratings.get(id);
+    const playCount = plays?.get(id);
+    if (starredAt === undefined && rating === undefined && playCount === undefined) continue;
+    const a: Annotation = {};
+    if (starredAt !== undefined) a.starredAt = starredAt;
+    if (rating !== undefined) a.rating = rating;
+    if (playCount !== undefined) a.playCount = playCount;
+    out.set(id, a);
   }
-  const [starsRs, ratingsRs, playsRs] = await database.client.batch(statements, "read");
-  const entry = (id: number) => {
-    let a = out.get(id);
-    if (!a) {
-      a = {};
-      out.set(id, a);
-    }
-    return a;
-  };
-  for (const r of starsRs?.rows ?? []) entry(Number(r.id)).starredAt = Number(r.v);
-  for (const r of ratingsRs?.rows ?? []) entry(Number(r.id)).rating = Number(r.v);
-  for (const r of playsRs?.rows ?? []) entry(Number(r.id)).playCount = Number(r.v);
   return out;
 }
 
@@ -197,11 +257,11 @@ export async function starredIds(
     folderId === undefined || type === "artist"
       ? ""
       : `AND s.item_id IN (SELECT id FROM ${TABLES[type]} WHERE folder_id = ?)`;
-  const rs = await database.client.execute({
-    sql: `SELECT s.item_id AS id FROM stars s JOIN ${TABLES[type]} x ON x.id = s.item_id
+  const rows = await database.all(
+    `SELECT s.item_id AS id FROM stars s JOIN ${TABLES[type]} x ON x.id = s.item_id
           WHERE s.user_id = ? AND s.item_type = ? ${folder}
           ORDER BY s.created_at DESC, s.item_id`,
-    args: folder ? [userId, type, folderId ?? 0] : [userId, type],
-  });
-  return rs.rows.map((r) => Number(r.id));
+    folder ? [userId, type, folderId ?? 0] : [userId, type],
+  );
+  return rows.map((r) => Number(r.id));
 }

@@ -1,7 +1,7 @@
-import type { InValue, Row } from "@libsql/client";
-import type { Database } from "../db/client.ts";
+import type { InValue } from "@libsql/client";
+import type { Database, ReadRow } from "../db/client.ts";
 import type { ItemRef } from "./annotations.ts";
-import type { ArtistView } from "./queries.ts";
+import { type ArtistView, allIds, randomPick } from "./queries.ts";
 
 /** The articles the Subsonic indexes skip, as announced to clients in `ignoredArticles`. */
 export const IGNORED_ARTICLES = "The El La Los Las Le Les";
@@ -41,8 +41,8 @@ export function groupByIndex<T>(items: T[], nameOf: (t: T) => string): [string, 
 export async function albumArtists(database: Database, folderId?: number): Promise<ArtistView[]> {
   // Aggregating album_artists first walks the (artist_id, album_id) index in group order,
   // then joins each artist once: no temporary B-tree for the GROUP BY.
-  const rs = await database.client.execute({
-    sql: `SELECT ar.id, ar.name, ar.mbid, x.n AS album_count,
+  const rows = await database.all(
+    `SELECT ar.id, ar.name, ar.mbid, x.n AS album_count,
             coalesce(ar.cover_art_id, x.cover) AS cover
           FROM (SELECT aa.artist_id AS id, count(DISTINCT aa.album_id) AS n,
                   max(al.cover_art_id) AS cover
@@ -51,9 +51,9 @@ export async function albumArtists(database: Database, folderId?: number): Promi
                 GROUP BY aa.artist_id) x
           JOIN artists ar ON ar.id = x.id
           ORDER BY ar.id`,
-    args: folderId !== undefined ? [folderId] : [],
-  });
-  return rs.rows.map((r) => ({
+    folderId !== undefined ? [folderId] : [],
+  );
+  return rows.map((r) => ({
     id: Number(r.id),
     name: String(r.name),
     albumCount: Number(r.album_count),
@@ -64,8 +64,8 @@ export async function albumArtists(database: Database, folderId?: number): Promi
 
 /** When the library last changed (getIndexes' `lastModified`). */
 export async function lastModified(database: Database): Promise<number> {
-  const rs = await database.client.execute("SELECT max(updated_at) AS m FROM tracks");
-  return Number(rs.rows[0]?.m ?? 0);
+  const rows = await database.all("SELECT max(updated_at) AS m FROM tracks");
+  return Number(rows[0]?.m ?? 0);
 }
 
 export interface DirListing {
@@ -87,18 +87,18 @@ export async function listDirectory(
   // [prefix, path + "0") is every path under prefix ('0' follows '/'), served by tracks_folder_path.
   const range = path ? "AND path >= ? AND path < ?" : "";
   const args: InValue[] = [prefix, folderId, ...(path ? [prefix, `${path}0`] : [])];
-  const rs = await database.client.execute({
-    sql: `SELECT CASE WHEN instr(rest, '/') > 0 THEN substr(rest, 1, instr(rest, '/') - 1) END AS dir,
+  const rows = await database.all(
+    `SELECT CASE WHEN instr(rest, '/') > 0 THEN substr(rest, 1, instr(rest, '/') - 1) END AS dir,
             CASE WHEN instr(rest, '/') = 0 THEN id END AS tid,
             max(cover_art_id) AS cover, count(*) AS n
           FROM (SELECT id, cover_art_id, substr(path, length(?) + 1) AS rest
                 FROM tracks WHERE folder_id = ? ${range})
           GROUP BY dir, tid`,
     args,
-  });
-  if (path && rs.rows.length === 0) return undefined;
+  );
+  if (path && rows.length === 0) return undefined;
   const listing: DirListing = { subdirs: [], trackIds: [] };
-  for (const r of rs.rows) {
+  for (const r of rows) {
     if (r.tid !== null) listing.trackIds.push(Number(r.tid));
     else if (r.dir !== null && r.dir !== "") {
       listing.subdirs.push({
@@ -119,39 +119,38 @@ export interface GenreCount {
 }
 
 export async function genreCounts(database: Database): Promise<GenreCount[]> {
-  const rs = await database.client.execute(
-    `SELECT g.name, count(*) AS songs, count(DISTINCT t.album_id) AS albums
+  const rows =
+    await database.all(`SELECT g.name, count(*) AS songs, count(DISTINCT t.album_id) AS albums
      FROM genres g JOIN track_genres tg ON tg.genre_id = g.id JOIN tracks t ON t.id = tg.track_id
-     GROUP BY g.id ORDER BY g.name COLLATE NOCASE`,
-  );
-  return rs.rows.map((r) => ({
+     GROUP BY g.id ORDER BY g.name COLLATE NOCASE`);
+  return rows.map((r) => ({
     name: String(r.name),
     songCount: Number(r.songs),
     albumCount: Number(r.albums),
   }));
 }
 
-const ids = (rows: Row[]) => rows.map((r) => Number(r.id));
+const ids = (rows: ReadRow[]) => rows.map((r) => Number(r.id));
 
 /** An artist's albums (as album artist), oldest first. */
 export async function albumIdsOfArtist(database: Database, artistId: number): Promise<number[]> {
-  const rs = await database.client.execute({
-    sql: `SELECT al.id FROM album_artists aa JOIN albums al ON al.id = aa.album_id
+  const rows = await database.all(
+    `SELECT al.id FROM album_artists aa JOIN albums al ON al.id = aa.album_id
           WHERE aa.artist_id = ? GROUP BY al.id
           ORDER BY al.year IS NULL, al.year, al.sort_name, al.id`,
-    args: [artistId],
-  });
-  return ids(rs.rows);
+    [artistId],
+  );
+  return ids(rows);
 }
 
 /** An album's tracks in play order: disc, then track number (index tracks_album). */
 export async function trackIdsOfAlbum(database: Database, albumId: number): Promise<number[]> {
-  const rs = await database.client.execute({
-    sql: `SELECT id FROM tracks WHERE album_id = ?
+  const rows = await database.all(
+    `SELECT id FROM tracks WHERE album_id = ?
           ORDER BY disc_number, track_number, sort_title, id`,
-    args: [albumId],
-  });
-  return ids(rs.rows);
+    [albumId],
+  );
+  return ids(rows);
 }
 
 export const ALBUM_LIST_TYPES = [
@@ -184,6 +183,10 @@ const GENRE_TRACKS =
 
 /** One page of album ids for getAlbumList/getAlbumList2. */
 export async function albumList(database: Database, q: AlbumListQuery): Promise<number[]> {
+  // A page of a random order is just a random pick (the offset means nothing).
+  if (q.type === "random" && q.folderId === undefined) {
+    return randomPick(await allIds(database, "albums"), q.size);
+  }
   const joins: string[] = [];
   const where: string[] = [];
   const joinArgs: InValue[] = [];
@@ -245,13 +248,13 @@ export async function albumList(database: Database, q: AlbumListQuery): Promise<
     where.push("a.folder_id = ?");
     whereArgs.push(q.folderId);
   }
-  const rs = await database.client.execute({
-    sql: `SELECT a.id FROM albums a ${joins.join(" ")}
+  const rows = await database.all(
+    `SELECT a.id FROM albums a ${joins.join(" ")}
           ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
           ORDER BY ${order} LIMIT ? OFFSET ?`,
-    args: [...joinArgs, ...whereArgs, q.size, q.offset],
-  });
-  return ids(rs.rows);
+    [...joinArgs, ...whereArgs, q.size, q.offset],
+  );
+  return ids(rows);
 }
 
 export interface TrackFilter {
@@ -283,49 +286,23 @@ function trackWhere(f: TrackFilter): { sql: string; args: InValue[] } {
   return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
 }
 
-/** Random tracks; only ids are shuffled, so a 10k library sorts a narrow column. */
+/**
+ * Random tracks. Unfiltered, a uniform pick from every track id (kept in memory per library
+ * version): no query at all, where sorting the table by random() reads all of it. Filtered,
+ * only ids are shuffled, so the sort is over a narrow column.
+ */
 export async function randomTrackIds(
   database: Database,
   filter: TrackFilter,
   size: number,
 ): Promise<number[]> {
   const w = trackWhere(filter);
-  if (w.args.length === 0 && size > 0) {
-    const sampled = await sampleTrackIds(database, size);
-    if (sampled) return sampled;
-  }
-  const rs = await database.client.execute({
-    sql: `SELECT t.id FROM tracks t ${w.sql} ORDER BY random() LIMIT ?`,
-    args: [...w.args, size],
-  });
-  return ids(rs.rows);
-}
-
-/**
- * Unfiltered random tracks without sorting the whole table by random(): draw ids
- * uniformly from [min, max] and keep those that exist. Ids are dense after a scan,
- * so twice the wanted count nearly always suffices; undefined when it does not
- * (many deleted tracks), and the caller sorts by random() instead.
- */
-async function sampleTrackIds(database: Database, size: number): Promise<number[] | undefined> {
-  const range = await database.client.execute("SELECT min(id) AS lo, max(id) AS hi FROM tracks");
-  const lo = Number(range.rows[0]?.lo ?? 0);
-  const hi = Number(range.rows[0]?.hi ?? 0);
-  const span = hi - lo + 1;
-  if (!lo || span < size * 4) return undefined;
-  const picked = new Set<number>();
-  while (picked.size < Math.min(span, size * 2 + 8)) {
-    picked.add(lo + Math.floor(Math.random() * span));
-  }
-  const candidates = [...picked];
-  const rs = await database.client.execute({
-    sql: `SELECT id FROM tracks WHERE id IN (${candidates.map(() => "?").join(",")})`,
-    args: candidates,
-  });
-  const found = new Set(ids(rs.rows));
-  // Keep the draw order: the IN list comes back sorted by id.
-  const out = candidates.filter((id) => found.has(id)).slice(0, size);
-  return out.length === size ? out : undefined;
+  if (w.args.length === 0) return randomPick(await allIds(database, "tracks"), size);
+  const rows = await database.all(`SELECT t.id FROM tracks t ${w.sql} ORDER BY random() LIMIT ?`, [
+    ...w.args,
+    size,
+  ]);
+  return ids(rows);
 }
 
 export async function trackIdsByGenre(
@@ -334,35 +311,39 @@ export async function trackIdsByGenre(
   page: { count: number; offset: number; folderId?: number },
 ): Promise<number[]> {
   const folder = page.folderId !== undefined;
-  const rs = await database.client.execute({
-    sql: `SELECT tg.track_id AS id FROM genres g JOIN track_genres tg ON tg.genre_id = g.id
+  const rows = await database.all(
+    `SELECT tg.track_id AS id FROM genres g JOIN track_genres tg ON tg.genre_id = g.id
           ${folder ? "JOIN tracks t ON t.id = tg.track_id AND t.folder_id = ?" : ""}
           WHERE g.name = ? ORDER BY tg.track_id LIMIT ? OFFSET ?`,
-    args: [...(folder ? [page.folderId ?? 0] : []), genre, page.count, page.offset],
-  });
-  return ids(rs.rows);
+    [...(folder ? [page.folderId ?? 0] : []), genre, page.count, page.offset],
+  );
+  return ids(rows);
 }
 
-/** An artist's most played tracks (all users), then the caller's rating. */
+/**
+ * An artist's most played tracks (all users), then the caller's rating. The artist is given by
+ * id, or by name (every artist of that name).
+ */
 export async function topTrackIds(
   database: Database,
-  artistName: string,
+  artist: { id: number } | { name: string },
   userId: number,
   count: number,
 ): Promise<number[]> {
-  const rs = await database.client.execute({
-    sql: `SELECT t.id FROM artists ar
+  const byId = "id" in artist;
+  const rows = await database.all(
+    `SELECT t.id FROM artists ar
           JOIN track_artists ta ON ta.artist_id = ar.id AND ta.role = 'artist'
           JOIN tracks t ON t.id = ta.track_id
-          WHERE ar.name = ?
+          WHERE ${byId ? "ar.id" : "ar.name"} = ?
           ORDER BY (SELECT count(*) FROM plays p WHERE p.track_id = t.id) DESC,
             coalesce((SELECT rating FROM ratings r
                       WHERE r.user_id = ? AND r.item_type = 'track' AND r.item_id = t.id), 0) DESC,
             t.id
           LIMIT ?`,
-    args: [artistName, userId, count],
-  });
-  return ids(rs.rows);
+    [byId ? artist.id : artist.name, userId, count],
+  );
+  return ids(rows);
 }
 
 /**
@@ -386,12 +367,12 @@ export async function similarTrackIds(
     artist: `SELECT tg.genre_id FROM track_artists ta JOIN track_genres tg ON tg.track_id = ta.track_id
              WHERE ta.artist_id = ? AND ta.role = 'artist'`,
   }[seed.type];
-  const rs = await database.client.execute({
-    sql: `SELECT id FROM tracks WHERE id IN (
+  const rows = await database.all(
+    `SELECT id FROM tracks WHERE id IN (
             SELECT track_id FROM track_artists WHERE role = 'artist' AND artist_id IN (${seedArtists})
             UNION SELECT track_id FROM track_genres WHERE genre_id IN (${seedGenres}))
           AND id <> ? ORDER BY random() LIMIT ?`,
-    args: [seed.id, seed.id, seed.type === "track" ? seed.id : -1, count],
-  });
-  return ids(rs.rows);
+    [seed.id, seed.id, seed.type === "track" ? seed.id : -1, count],
+  );
+  return ids(rows);
 }

@@ -26,6 +26,14 @@ const BLOCK_SIZE = 64 * 1024;
 const DIRECT_READ_SIZE = 2 * BLOCK_SIZE;
 const MAX_CACHED_BLOCKS = 8;
 
+/**
+ * Block buffers of closed tokenizers, for the next ones (per thread). A scan opens thousands of
+ * files: allocating and freeing 64 KiB per file kept the allocator's scavenger thread busy.
+ * Blocks never leave a tokenizer except as `view()`s, which live only while it is open.
+ */
+const freeBlocks: Uint8Array[] = [];
+const MAX_FREE_BLOCKS = 16;
+
 export class ClosedTokenizerError extends Error {
   constructor(message = "tokenizer closed (parse timed out or was abandoned)") {
     super(message);
@@ -108,21 +116,41 @@ export class CachedFileTokenizer extends AbstractTokenizer {
     return done;
   }
 
+  /**
+   * Bytes [position, position + length) without a copy when they lie in one cached block (else
+   * undefined: use `readAt`). The view is valid until the tokenizer closes; do not write to it.
+   */
+  view(position: number, length: number): Uint8Array | undefined {
+    const fd = this.fd;
+    if (fd === undefined) throw new ClosedTokenizerError();
+    if (position < 0 || position + length > this.fileInfo.size) return undefined;
+    const index = Math.floor(position / BLOCK_SIZE);
+    const offset = position - index * BLOCK_SIZE;
+    if (offset + length > BLOCK_SIZE) return undefined;
+    if (performance.now() > this.deadline) {
+      this.closeNow();
+      throw new ClosedTokenizerError("parsing timed out");
+    }
+    const block = this.block(fd, index);
+    return offset + length <= block.length ? block.subarray(offset, offset + length) : undefined;
+  }
+
   private block(fd: number, index: number): Uint8Array {
     const cached = this.blocks.get(index);
     if (cached) return cached;
     const start = index * BLOCK_SIZE;
     const size = Math.max(0, Math.min(BLOCK_SIZE, this.fileInfo.size - start));
-    const data = new Uint8Array(size);
+    const data = freeBlocks.pop() ?? new Uint8Array(BLOCK_SIZE);
     let done = 0;
     while (done < size) {
       const n = readSync(fd, data, done, size - done, start + done);
       if (n === 0) break;
       done += n;
     }
-    const block = done === size ? data : data.subarray(0, done);
+    const block = data.subarray(0, done);
     if (this.blocks.size >= MAX_CACHED_BLOCKS) {
       const oldest = this.blocks.keys().next().value;
+      // (not recycled: a view of it may still be in use until the tokenizer closes)
       if (oldest !== undefined) this.blocks.delete(oldest);
     }
     this.blocks.set(index, block);
@@ -165,7 +193,14 @@ export class CachedFileTokenizer extends AbstractTokenizer {
   closeNow(): void {
     const fd = this.fd;
     this.fd = undefined;
+    for (const block of this.blocks.values()) release(block);
     this.blocks.clear();
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function release(block: Uint8Array | undefined): void {
+  if (block && freeBlocks.length < MAX_FREE_BLOCKS) {
+    freeBlocks.push(new Uint8Array(block.buffer, 0, BLOCK_SIZE));
   }
 }

@@ -17,7 +17,7 @@
  * reports update the timeline only. Podcast episodes are shown, never counted (plays are tracks).
  */
 import type { InStatement } from "@libsql/client";
-import type { Database } from "../db/client.ts";
+import { annotationsOf, type Database } from "../db/client.ts";
 import { NOW_PLAYING_TTL_MS, PRUNE_NOW_PLAYING } from "./annotations.ts";
 
 export const PLAYBACK_STATES = ["starting", "playing", "paused", "stopped"] as const;
@@ -256,7 +256,7 @@ export async function reportPlayback(
 ): Promise<ReportOutcome | undefined> {
   const durationMs = await mediaDurationMs(database, report.media);
   if (durationMs === undefined) return undefined;
-  return database.write(async () => {
+  const counted = await database.write(async () => {
     const { userId, player, client } = who;
     const prev = await currentSession(database, userId, player);
     const { next, continues, count } = step(prev, report, durationMs, now);
@@ -301,11 +301,13 @@ export async function reportPlayback(
     }
     statements.push({ sql: PRUNE_NOW_PLAYING, args: [now - NOW_PLAYING_TTL_MS, now] });
     const results = await database.client.batch(statements, "write");
-    const counted = results.some(
+    return results.some(
       (r, i) => statements[i] !== undefined && isPlayInsert(statements[i]) && r.rowsAffected > 0,
     );
-    return { counted };
   });
+  // Play counts are part of the user's annotations (cached answers carry them).
+  if (counted) await database.changed(annotationsOf(who.userId));
+  return { counted };
 }
 
 const isPlayInsert = (s: InStatement) =>
@@ -339,5 +341,72 @@ export async function recordScrobbles(
     ];
   });
   const results = await database.write(() => database.client.batch(statements, "write"));
-  return results.filter((r, i) => i % 2 === 0 && r.rowsAffected > 0).length;
+  const counted = results.filter((r, i) => i % 2 === 0 && r.rowsAffected > 0).length;
+  if (counted > 0) await database.changed(annotationsOf(userId));
+  return counted;
+}
+
+export interface NowPlayingRow {
+  playerId: number;
+  player: string;
+  username: string;
+  media: MediaRef;
+  /** The last update of what is shown. */
+  updatedAt: number;
+  /** From a live playback report; absent for a plain entry (stream, scrobble). */
+  timeline?: { state: PlaybackState; positionMs: number; playbackRate: number };
+}
+
+/**
+ * What every player is playing, most recently updated first: a player's live, unstopped playback
+ * report (position estimated to `now`), else its plain entry while fresh.
+ */
+export async function nowPlaying(database: Database, now = Date.now()): Promise<NowPlayingRow[]> {
+  const rs = await database.client.execute({
+    sql: `SELECT np.id, np.player, u.username, np.track_id, np.updated_at,
+            CASE WHEN np.state IS NOT NULL AND np.state <> 'stopped' AND np.expires_at >= ?
+              THEN 1 ELSE 0 END AS live,
+            np.report_track_id, np.report_episode_id, np.state, np.position_ms, np.playback_rate,
+            np.reported_at, coalesce(t.duration_ms, e.duration_seconds * 1000, 0) AS duration_ms
+          FROM now_playing np JOIN users u ON u.id = np.user_id
+          LEFT JOIN tracks t ON t.id = np.report_track_id
+          LEFT JOIN podcast_episodes e ON e.id = np.report_episode_id
+          WHERE (np.state IS NOT NULL AND np.state <> 'stopped' AND np.expires_at >= ?)
+             OR (np.track_id IS NOT NULL AND np.updated_at >= ?)`,
+    args: [now, now, now - NOW_PLAYING_TTL_MS],
+  });
+  const rows = rs.rows.flatMap((r): NowPlayingRow[] => {
+    const base = { playerId: Number(r.id), player: String(r.player), username: String(r.username) };
+    if (Number(r.live) === 1) {
+      const track = num(r.report_track_id);
+      const episode = num(r.report_episode_id);
+      const media: MediaRef | undefined =
+        track !== undefined
+          ? { type: "song", id: track }
+          : episode !== undefined
+            ? { type: "podcast", id: episode }
+            : undefined;
+      if (media) {
+        const s = {
+          state: String(r.state) as PlaybackState,
+          positionMs: num(r.position_ms) ?? 0,
+          rate: num(r.playback_rate) ?? 1,
+          reportedAt: num(r.reported_at) ?? now,
+          durationMs: num(r.duration_ms) ?? 0,
+        };
+        return [
+          {
+            ...base,
+            media,
+            updatedAt: s.reportedAt,
+            timeline: { state: s.state, positionMs: positionAt(s, now), playbackRate: s.rate },
+          },
+        ];
+      }
+    }
+    const track = num(r.track_id);
+    if (track === undefined) return [];
+    return [{ ...base, media: { type: "song", id: track }, updatedAt: num(r.updated_at) ?? 0 }];
+  });
+  return rows.sort((a, b) => b.updatedAt - a.updatedAt || a.playerId - b.playerId);
 }

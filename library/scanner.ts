@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Database } from "../db/client.ts";
+import { type Database, LIBRARY_FAMILY } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import { type CoverFile, CoverStore, imageMime } from "./covers.ts";
 import { withFallback } from "./fallback.ts";
@@ -45,6 +45,8 @@ interface Known {
 interface Todo extends FoundFile {
   folder: MusicFolder;
   known?: Known;
+  /** A `<basename>.lrc` / `.LRC` sits next to the file (from the listing). */
+  sidecar: boolean;
 }
 
 const COVER_NAMES = ["cover", "folder", "front"];
@@ -132,10 +134,9 @@ export class Scanner {
     for (const folder of folders) {
       listings.set(
         folder.id,
-        await walkFolder(folder.path, AUDIO_EXTENSIONS).catch(() => ({
-          files: [],
-          images: new Map(),
-        })),
+        await walkFolder(folder.path, AUDIO_EXTENSIONS).catch(
+          (): Listing => ({ files: [], images: new Map(), lyrics: new Set() }),
+        ),
       );
     }
     const [known, problems] = await Promise.all([
@@ -147,17 +148,23 @@ export class Scanner {
     const todo: Todo[] = [];
     const present = new Set<string>();
     for (const folder of folders) {
-      for (const file of listings.get(folder.id)?.files ?? []) {
+      const listing = listings.get(folder.id);
+      const sidecar = (relPath: string) => {
+        if (!listing?.lyrics.size) return false;
+        const stem = relPath.slice(0, relPath.lastIndexOf("."));
+        return listing.lyrics.has(`${stem}.lrc`) || listing.lyrics.has(`${stem}.LRC`);
+      };
+      for (const file of listing?.files ?? []) {
         const key = fileKey(folder.id, file.relPath);
         present.add(key);
         const k = known.get(key);
         if (k) {
           const changed = k.size !== file.size || k.mtime !== file.mtime;
           if (changed || (options.full && k.updatedAt < options.startedAt)) {
-            todo.push({ ...file, folder, known: k });
+            todo.push({ ...file, folder, known: k, sidecar: sidecar(file.relPath) });
           }
         } else if (problems.get(key) !== `${file.size}:${file.mtime}`) {
-          todo.push({ ...file, folder });
+          todo.push({ ...file, folder, sidecar: sidecar(file.relPath) });
         }
       }
     }
@@ -191,10 +198,9 @@ export class Scanner {
       const abs = resolveInside(item.folder.path, item.relPath);
       if (!abs) return;
       try {
-        const tags = withFallback(
-          await this.tagPool.read(abs, { separators: this.separators }),
-          item.relPath,
-        );
+        // The listing says whether a sidecar .lrc exists: no probing for one per file.
+        const options = { separators: this.separators, sidecarLyrics: item.sidecar };
+        const tags = withFallback(await this.tagPool.read(abs, options), item.relPath);
         pending.push({
           abs,
           folder: item.folder,
@@ -332,6 +338,7 @@ export class Scanner {
     }
     if (updates.length) {
       await this.database.write(() => this.database.client.batch(updates, "write"));
+      await this.database.changed(LIBRARY_FAMILY);
     }
   }
 

@@ -36,61 +36,57 @@ export async function search(database: Database, page: SearchPage): Promise<Sear
   const q = page.query.replace(/^"+|"+$/g, "").trim();
   const match = ftsQuery(q);
   const folder = page.musicFolderId;
-  const c = database.client;
+  // Three reads on kept statements (Database.all), one per kind.
+  const read = (statements: { sql: string; args: (string | number)[] }[]) =>
+    Promise.all(statements.map((st) => database.all(st.sql, st.args)));
   if (!match) {
-    const [ar, al, tr] = await c.batch(
-      [
-        {
-          sql: "SELECT id FROM artists ORDER BY sort_name, id LIMIT ? OFFSET ?",
-          args: [page.artistCount, page.artistOffset],
-        },
-        {
-          sql: `SELECT id FROM albums ${folder ? "WHERE folder_id = ?" : ""} ORDER BY id LIMIT ? OFFSET ?`,
-          args: folder
-            ? [folder, page.albumCount, page.albumOffset]
-            : [page.albumCount, page.albumOffset],
-        },
-        {
-          sql: `SELECT id FROM tracks ${folder ? "WHERE folder_id = ?" : ""} ORDER BY id LIMIT ? OFFSET ?`,
-          args: folder
-            ? [folder, page.songCount, page.songOffset]
-            : [page.songCount, page.songOffset],
-        },
-      ],
-      "read",
-    );
+    const [ar, al, tr] = await read([
+      {
+        sql: "SELECT id FROM artists ORDER BY sort_name, id LIMIT ? OFFSET ?",
+        args: [page.artistCount, page.artistOffset],
+      },
+      {
+        sql: `SELECT id FROM albums ${folder ? "WHERE folder_id = ?" : ""} ORDER BY id LIMIT ? OFFSET ?`,
+        args: folder
+          ? [folder, page.albumCount, page.albumOffset]
+          : [page.albumCount, page.albumOffset],
+      },
+      {
+        sql: `SELECT id FROM tracks ${folder ? "WHERE folder_id = ?" : ""} ORDER BY id LIMIT ? OFFSET ?`,
+        args: folder
+          ? [folder, page.songCount, page.songOffset]
+          : [page.songCount, page.songOffset],
+      },
+    ]);
     return {
-      artistIds: ar?.rows.map((r) => Number(r.id)) ?? [],
-      albumIds: al?.rows.map((r) => Number(r.id)) ?? [],
-      trackIds: tr?.rows.map((r) => Number(r.id)) ?? [],
+      artistIds: ar?.map((r) => Number(r.id)) ?? [],
+      albumIds: al?.map((r) => Number(r.id)) ?? [],
+      trackIds: tr?.map((r) => Number(r.id)) ?? [],
     };
   }
-  const [ar, al, tr] = await c.batch(
-    [
-      {
-        sql: "SELECT rowid AS id FROM artists_fts WHERE artists_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
-        args: [match, page.artistCount, page.artistOffset],
-      },
-      {
-        sql: `SELECT f.rowid AS id FROM albums_fts f ${folder ? "JOIN albums a ON a.id = f.rowid AND a.folder_id = ?" : ""}
+  const [ar, al, tr] = await read([
+    {
+      sql: "SELECT rowid AS id FROM artists_fts WHERE artists_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
+      args: [match, page.artistCount, page.artistOffset],
+    },
+    {
+      sql: `SELECT f.rowid AS id FROM albums_fts f ${folder ? "JOIN albums a ON a.id = f.rowid AND a.folder_id = ?" : ""}
               WHERE albums_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?`,
-        args: folder
-          ? [folder, match, page.albumCount, page.albumOffset]
-          : [match, page.albumCount, page.albumOffset],
-      },
-      {
-        sql: `SELECT f.rowid AS id FROM tracks_fts f ${folder ? "JOIN tracks t ON t.id = f.rowid AND t.folder_id = ?" : ""}
+      args: folder
+        ? [folder, match, page.albumCount, page.albumOffset]
+        : [match, page.albumCount, page.albumOffset],
+    },
+    {
+      sql: `SELECT f.rowid AS id FROM tracks_fts f ${folder ? "JOIN tracks t ON t.id = f.rowid AND t.folder_id = ?" : ""}
               WHERE tracks_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?`,
-        args: folder
-          ? [folder, match, page.songCount, page.songOffset]
-          : [match, page.songCount, page.songOffset],
-      },
-    ],
-    "read",
-  );
+      args: folder
+        ? [folder, match, page.songCount, page.songOffset]
+        : [match, page.songCount, page.songOffset],
+    },
+  ]);
   return {
-    artistIds: ar?.rows.map((r) => Number(r.id)) ?? [],
-    albumIds: al?.rows.map((r) => Number(r.id)) ?? [],
-    trackIds: tr?.rows.map((r) => Number(r.id)) ?? [],
+    artistIds: ar?.map((r) => Number(r.id)) ?? [],
+    albumIds: al?.map((r) => Number(r.id)) ?? [],
+    trackIds: tr?.map((r) => Number(r.id)) ?? [],
   };
 }

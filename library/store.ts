@@ -1,5 +1,5 @@
 import type { InStatement, InValue } from "@libsql/client";
-import type { Database } from "../db/client.ts";
+import { type Database, LIBRARY_FAMILY } from "../db/client.ts";
 import type { TrackTags } from "./tags.ts";
 
 /** A parsed file, ready to become (or update) a track. */
@@ -198,6 +198,7 @@ export class LibraryStore {
     await this.ensureAlbums(files);
 
     await this.database.write(() => this.client.batch(this.trackStatements(files), "write"));
+    await this.database.changed(LIBRARY_FAMILY);
   }
 
   private trackRow(f: ScannedFile): Record<string, InValue> {
@@ -242,26 +243,26 @@ export class LibraryStore {
   }
 
   /**
-   * Few, wide statements: one multi-row upsert of the tracks, one delete of
-   * their old links, one insert each for artist and genre links. Per-row
-   * statements cost more in round trips than the rows themselves.
+   * Few, wide statements: one upsert of the tracks, one delete of their old links, one insert each
+   * for artist and genre links. The rows travel as one JSON array parameter read by `json_each`:
+   * a statement with thousands of placeholders cost more to prepare (SQLite compiles every
+   * placeholder) than to run, while this SQL is short and the same for any number of rows.
    */
   private trackStatements(files: ScannedFile[]): InStatement[] {
     const out: InStatement[] = [];
     const fresh = files.filter((f) => f.trackId === undefined);
     const moved = files.filter((f) => f.trackId !== undefined);
-    for (const part of chunks(fresh, 200)) {
+    for (const part of chunks(fresh, 1000)) {
       const rows = part.map((f) => this.trackRow(f));
       const cols = Object.keys(rows[0] ?? {});
       out.push({
-        sql: `INSERT INTO tracks (${cols.join(", ")}) VALUES ${rows
-          .map(() => `(${cols.map(() => "?").join(", ")})`)
-          .join(", ")}
+        sql: `INSERT INTO tracks (${cols.join(", ")})
+              SELECT ${cols.map((_, i) => `value->>${i}`).join(", ")} FROM json_each(?) WHERE true
               ON CONFLICT(folder_id, path) DO UPDATE SET ${cols
                 .filter((c) => c !== "folder_id" && c !== "path")
                 .map((c) => `${c} = excluded.${c}`)
                 .join(", ")}`,
-        args: rows.flatMap((r) => Object.values(r)),
+        args: [JSON.stringify(rows.map((r) => Object.values(r)))],
       });
     }
     for (const f of moved) {
@@ -275,12 +276,13 @@ export class LibraryStore {
     }
 
     // Links are keyed by (folder, path), resolved to track ids inside SQLite.
-    const keys = files.map((f) => [f.folderId, f.relPath] as InValue[]);
-    for (const part of chunks(keys, 400)) {
-      const values = part.map(() => "(?, ?)").join(", ");
-      const ids = `SELECT t.id FROM tracks t JOIN (VALUES ${values}) v ON t.folder_id = v.column1 AND t.path = v.column2`;
-      out.push({ sql: `DELETE FROM track_artists WHERE track_id IN (${ids})`, args: part.flat() });
-      out.push({ sql: `DELETE FROM track_genres WHERE track_id IN (${ids})`, args: part.flat() });
+    const keys = files.map((f) => [f.folderId, f.relPath]);
+    for (const part of chunks(keys, 1000)) {
+      const ids = `SELECT t.id FROM json_each(?) j CROSS JOIN tracks t
+                   ON t.folder_id = j.value->>0 AND t.path = j.value->>1`;
+      const args = [JSON.stringify(part)];
+      out.push({ sql: `DELETE FROM track_artists WHERE track_id IN (${ids})`, args });
+      out.push({ sql: `DELETE FROM track_genres WHERE track_id IN (${ids})`, args });
     }
     const artistLinks: InValue[][] = [];
     const genreLinks: InValue[][] = [];
@@ -307,22 +309,22 @@ export class LibraryStore {
         if (genreId !== undefined) genreLinks.push([f.folderId, f.relPath, genreId]);
       }
     }
-    for (const part of chunks(artistLinks, 400)) {
+    for (const part of chunks(artistLinks, 2000)) {
       out.push({
         sql: `INSERT OR IGNORE INTO track_artists (track_id, artist_id, role, position)
-              SELECT t.id, v.column3, v.column4, v.column5
-              FROM (VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")}) v
-              JOIN tracks t ON t.folder_id = v.column1 AND t.path = v.column2`,
-        args: part.flat(),
+              SELECT t.id, j.value->>2, j.value->>3, j.value->>4
+              FROM json_each(?) j CROSS JOIN tracks t
+                ON t.folder_id = j.value->>0 AND t.path = j.value->>1`,
+        args: [JSON.stringify(part)],
       });
     }
-    for (const part of chunks(genreLinks, 400)) {
+    for (const part of chunks(genreLinks, 2000)) {
       out.push({
         sql: `INSERT OR IGNORE INTO track_genres (track_id, genre_id)
-              SELECT t.id, v.column3
-              FROM (VALUES ${part.map(() => "(?, ?, ?)").join(", ")}) v
-              JOIN tracks t ON t.folder_id = v.column1 AND t.path = v.column2`,
-        args: part.flat(),
+              SELECT t.id, j.value->>2
+              FROM json_each(?) j CROSS JOIN tracks t
+                ON t.folder_id = j.value->>0 AND t.path = j.value->>1`,
+        args: [JSON.stringify(part)],
       });
     }
     return out;
@@ -341,6 +343,7 @@ export class LibraryStore {
       "DELETE FROM genres WHERE id NOT IN (SELECT genre_id FROM track_genres)",
     );
     await this.database.write(() => this.client.batch(statements, "write"));
+    await this.database.changed(LIBRARY_FAMILY);
     await this.load();
   }
 }

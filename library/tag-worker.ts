@@ -15,6 +15,12 @@ import {
 
 declare const self: Worker;
 
+/**
+ * BANDSTAND_TAG_ENGINE=music-metadata makes music-metadata read every file (benchmarks compare
+ * the engines end to end with it); unset, readTags picks (the fast path where it applies).
+ */
+const ENGINE = process.env.BANDSTAND_TAG_ENGINE === "music-metadata" ? "music-metadata" : undefined;
+
 export interface TagRequest {
   id: number;
   path: string;
@@ -33,7 +39,7 @@ self.onmessage = async (event: MessageEvent<string>) => {
   const transfer: ArrayBuffer[] = [];
   for (const { id, path, options } of requests) {
     try {
-      const tags = await readTags(path, options);
+      const tags = await readTags(path, ENGINE ? { ...options, engine: ENGINE } : options);
       if (tags.picture) transfer.push(tags.picture.data.buffer as ArrayBuffer);
       replies.push({ id, tags });
     } catch (err) {

@@ -18,6 +18,18 @@ export type UploadOutcome =
       message: string;
     };
 
+/** `500 MB`, `1.5 MB`, `800 KB`: a size limit for people. */
+export function sizeText(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  if (mb >= 1) return `${Number(mb.toFixed(1))} MB`;
+  return `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/** Why a file over the size limit was refused. */
+export function tooLargeMessage(maxBytes: number): string {
+  return `the file is larger than the limit of ${sizeText(maxBytes)} per file`;
+}
+
 /** A client's file name made safe: no directories, no control characters, bounded. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
@@ -76,14 +88,18 @@ export class UploadIntake {
         hasher.update(chunk);
         await handle.write(chunk);
       }
-    } finally {
+    } catch (err) {
+      // The upload broke off: nothing of it stays.
       await handle.close();
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await handle.close();
     const reject = async (code: "not_audio" | "too_large" | "empty", message: string) => {
       await rm(tmp, { force: true });
       return { name: clientName, status: "rejected" as const, code, message };
     };
-    if (tooLarge) return reject("too_large", `larger than ${this.maxBytes} bytes`);
+    if (tooLarge) return reject("too_large", tooLargeMessage(this.maxBytes));
     if (size === 0) return reject("empty", "the file is empty");
     const kind = sniffAudio(head.subarray(0, Math.min(size, head.length)));
     if (!kind) return reject("not_audio", "the content is not a known audio format");
@@ -116,6 +132,12 @@ export class UploadIntake {
         throw err;
       }
     }
+  }
+
+  /** Takes back a file `receive` accepted (its upload as a whole failed): nothing half-done stays. */
+  async remove(relPath: string): Promise<void> {
+    const abs = resolveInside(this.folder.path, relPath);
+    if (abs) await rm(abs, { force: true });
   }
 
   /** The same bytes already in the library, or on their way in through an import job. */

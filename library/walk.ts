@@ -13,6 +13,8 @@ export interface Listing {
   files: FoundFile[];
   /** Image file names per directory (relative, "" for the root): cover candidates. */
   images: Map<string, string[]>;
+  /** Relative paths of `.lrc` / `.LRC` files (sidecar lyrics), so readers need not probe for them. */
+  lyrics: Set<string>;
 }
 
 const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png", ".webp"]);
@@ -26,6 +28,7 @@ export async function walkFolder(root: string, audioExtensions: Set<string>): Pr
   const realRoot = await realpath(root);
   const files: FoundFile[] = [];
   const images = new Map<string, string[]>();
+  const lyrics = new Set<string>();
   const seenDirs = new Set<string>();
   const inside = (p: string) => p === realRoot || p.startsWith(realRoot + sep);
 
@@ -63,6 +66,8 @@ export async function walkFolder(root: string, audioExtensions: Set<string>): Pr
         const list = images.get(rel) ?? [];
         list.push(entry.name);
         images.set(rel, list);
+      } else if (ext === ".lrc") {
+        lyrics.add(childRel);
       } else if (audioExtensions.has(ext.slice(1))) {
         stats.push(
           stat(abs)
@@ -79,7 +84,7 @@ export async function walkFolder(root: string, audioExtensions: Set<string>): Pr
 
   await visit(root, "");
   files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-  return { files, images };
+  return { files, images, lyrics };
 }
 
 /** Resolves a stored relative path under its folder, refusing anything that escapes it. */

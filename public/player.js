@@ -216,12 +216,12 @@
   }
 
   audio.addEventListener("play", () => {
-    ui.toggle.textContent = "⏸";
+    ui.toggle.querySelector("use")?.setAttribute("href", "#i-pause");
     ui.toggle.setAttribute("aria-label", "Pause");
     markRows();
   });
   audio.addEventListener("pause", () => {
-    ui.toggle.textContent = "▶";
+    ui.toggle.querySelector("use")?.setAttribute("href", "#i-play");
     ui.toggle.setAttribute("aria-label", "Play");
     markRows();
     save();

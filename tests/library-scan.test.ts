@@ -156,6 +156,25 @@ describe("library scan", () => {
     expect(Number(orphans.rows[0]?.n)).toBe(0);
   }, 60_000);
 
+  test("sidecar lyrics (.lrc, .LRC) found by the listing are read", async () => {
+    const [a, b] = lib.tracks.filter((tr) => !tr.untagged).slice(10, 12);
+    if (!a || !b) throw new Error("library too small");
+    const stem = (p: string) => p.slice(0, p.lastIndexOf("."));
+    await Bun.write(join(music, `${stem(a.relPath)}.lrc`), "[00:01.00]lower\n[00:02.00]case\n");
+    await Bun.write(join(music, `${stem(b.relPath)}.LRC`), "[00:01.00]upper case\n");
+    const future = new Date(Date.now() + 5000);
+    for (const tr of [a, b]) utimesSync(join(music, tr.relPath), future, future);
+    expect((await scan()).processed).toBe(2);
+    const rows = await t.ctx.database.client.execute({
+      sql: "SELECT path, lyrics, synced_lyrics FROM tracks WHERE path IN (?, ?) ORDER BY path",
+      args: [a.relPath, b.relPath],
+    });
+    const byPath = new Map(rows.rows.map((r) => [String(r.path), r]));
+    expect(byPath.get(a.relPath)?.lyrics).toBe("lower\ncase");
+    expect(byPath.get(b.relPath)?.lyrics).toBe("upper case");
+    expect(String(byPath.get(b.relPath)?.synced_lyrics)).toContain("upper case");
+  }, 60_000);
+
   test("a moved track keeps its id, stars and playlist places", async () => {
     const c = t.ctx.database.client;
     const target = lib.tracks.filter((tr) => !tr.untagged)[5];

@@ -514,13 +514,38 @@ describe("subsonic-api client against a real server", () => {
 
   test("methods the server lacks answer a Subsonic error, not a crash", async () => {
     const api = keyGet;
-    const r = await api.reportPlayback({
+    const r = await api.customJSON<SubsonicBaseResponse>("getTranscodeDecision.view", {
       mediaId: "tr-1",
-      mediaType: "song",
-      positionMs: 0,
-      state: "playing",
     });
-    expect(r.status).toBe("failed");
+    if (r.status !== "failed") throw new Error("expected a failed answer");
+    expect(r.error.code).toBe(0);
+  });
+
+  test("reportPlayback and getTopSongs by artist id, as the client sends them", async () => {
+    // One after the other: the client always names itself `subsonic-api`, one player.
+    for (const api of [keyGet, tokenPost]) {
+      const album = must(
+        (await ok(api.getAlbumList2({ type: "alphabeticalByName", size: 1, offset: 3 }))).albumList2
+          .album?.[0],
+        "album",
+      );
+      const song = must((await ok(api.getAlbum({ id: album.id }))).album.song?.[0], "song");
+      const base = { mediaId: song.id, mediaType: "song" as const, ignoreScrobble: true };
+      await ok(api.reportPlayback({ ...base, positionMs: 0, state: "starting" }));
+      await ok(api.reportPlayback({ ...base, positionMs: 250, state: "paused", playbackRate: 1 }));
+      const entry = ((await ok(api.getNowPlaying())).nowPlaying.entry ?? []).find(
+        (e) => e.playerName === "subsonic-api",
+      );
+      expect(entry).toMatchObject({ id: song.id, state: "paused", positionMs: 250 });
+      await ok(api.reportPlayback({ ...base, positionMs: 250, state: "stopped" }));
+      const artistId = must(song.artistId, "artistId");
+      const top = await api.customJSON<SubsonicBaseResponse & { topSongs: { song?: Child[] } }>(
+        "getTopSongs.view",
+        { id: artistId, count: 500 },
+      );
+      expect(top.status).toBe("ok");
+      expect(top.topSongs.song?.map((x) => x.id)).toContain(song.id);
+    }
   });
 
   test("startScan then getScanStatus returns to idle with the same count", async () => {

@@ -90,6 +90,13 @@ beforeAll(async () => {
   await json(t, key, "setRating", `id=${id.album}&rating=3`);
   await json(t, key, "scrobble", `id=${id.t1}&submission=true`);
   await json(t, key, "scrobble", `id=${id.t2}&submission=false`);
+  // A playback report: getNowPlaying then carries OpenSubsonic timeline fields to drop for DSub.
+  await json(
+    t,
+    key,
+    "reportPlayback",
+    `mediaId=${id.t1}&mediaType=song&positionMs=500&state=playing`,
+  );
   const mix = await json(t, key, "createPlaylist", `name=Mix&${s.replaceAll("id=", "songId=")}`);
   id.playlist = mix.playlist.id;
   id.doomedPlaylist = (await json(t, key, "createPlaylist", "name=Doomed")).playlist.id;
@@ -197,6 +204,7 @@ const CALLS: [string, () => string][] = [
   ["getStarred2", () => ""],
   ["getNowPlaying", () => ""],
   ["getTopSongs", () => `artist=${encodeURIComponent(id.artistName ?? "")}`],
+  ["getTopSongs", () => `id=${id.artist}`],
   ["getSimilarSongs", () => `id=${id.t1}&count=5`],
   ["getSimilarSongs2", () => `id=${id.artist}&count=5`],
   ["getArtistInfo", () => `id=${id.artist}`],
@@ -226,6 +234,7 @@ const CALLS: [string, () => string][] = [
   ["unstar", () => `id=${id.t2}`],
   ["setRating", () => `id=${id.t3}&rating=5`],
   ["scrobble", () => `id=${id.t3}&submission=true`],
+  ["reportPlayback", () => `mediaId=${id.t3}&mediaType=song&positionMs=0&state=starting`],
   ["createPlaylist", () => `name=Fresh&songId=${id.t3}`],
   ["updatePlaylist", () => `playlistId=${id.playlist}&comment=Nice`],
   ["deletePlaylist", () => `id=${id.doomedPlaylist}`],

@@ -1,5 +1,6 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { User } from "../auth/users.ts";
+import { IconSprite } from "./icons.tsx";
 import { PlayerBar } from "./player.tsx";
 
 /** The sections of the main navigation; a page names the one it belongs to. */
@@ -67,9 +68,13 @@ export function Layout({
           {csrfToken && <meta name="csrf-token" content={csrfToken} />}
           <title safe>{`${title} · Bandstand`}</title>
           <link rel="stylesheet" href="/public/app.css" />
-          <script src="/public/vendor/htmx.min.js" defer></script>
-          {user && <script src="/public/vendor/hx-sse.min.js" defer></script>}
+          {/* Not deferred: htmx starts on a timer once it runs after parsing, which can beat a
+              deferred hx-sse still downloading — the SSE stream would then never connect. */}
+          <script src="/public/vendor/htmx.min.js"></script>
+          {user && <script src="/public/vendor/hx-sse.min.js"></script>}
+          {user && <script src="/public/shell.js" defer></script>}
           {user && <script src="/public/player.js" defer></script>}
+          {user && <script src="/public/waveform.js" defer></script>}
         </head>
         <body
           hx-boost:inherited="swap:outerSync select:#main target:#main"
@@ -78,6 +83,7 @@ export function Layout({
           <a class="skip" href="#main">
             Skip to content
           </a>
+          {user && <IconSprite />}
           <header class="top">
             <a href="/" class="brand">
               Bandstand
@@ -118,6 +124,7 @@ export function Layout({
               </nav>
             )}
           </header>
+          {user && <div id="flash" class="flash" role="status" aria-live="polite"></div>}
           <main id="main" hx-history-elt>
             {children}
           </main>

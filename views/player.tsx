@@ -1,3 +1,5 @@
+import { Icon } from "./icons.tsx";
+
 /**
  * The player bar, outside `#main`: public/player.js drives it. Every control has an
  * accessible name; the now-playing text is a polite live region.
@@ -14,19 +16,19 @@ export function PlayerBar() {
       </div>
       <div class="controls">
         <button type="button" id="player-prev" aria-label="Previous track">
-          ⏮
+          <Icon name="prev" />
         </button>
         <button type="button" id="player-toggle" aria-label="Play">
-          ▶
+          <Icon name="play" />
         </button>
         <button type="button" id="player-next" aria-label="Next track">
-          ⏭
+          <Icon name="next" />
         </button>
         <button type="button" id="player-shuffle" aria-label="Shuffle" aria-pressed="false">
-          🔀
+          <Icon name="shuffle" />
         </button>
         <button type="button" id="player-repeat" aria-label="Repeat: off" data-mode="off">
-          🔁
+          <Icon name="repeat" />
         </button>
       </div>
       <div class="seek">

@@ -1,5 +1,6 @@
 import type { Annotation, ItemType } from "../library/annotations.ts";
 import type { TrackView } from "../library/queries.ts";
+import { Icon } from "./icons.tsx";
 
 /** `m:ss` (or `h:mm:ss`) of a duration in milliseconds. */
 export function clock(ms: number): string {
@@ -82,6 +83,26 @@ export interface TrackListProps {
   numbered?: boolean;
   /** Extra controls per row (e.g. remove from a playlist). */
   extra?: (t: TrackView, index: number) => JSX.Element;
+  /** A heading row before each disc (disc number and subtitle) when the tracks span discs. */
+  discs?: boolean;
+  /** The row (index into `tracks`) to mark as current (`aria-current`), e.g. in the play queue. */
+  current?: number;
+  /** An "Add <title> to playlist" control on every row (default true). */
+  toPlaylist?: boolean;
+}
+
+/** Row index → "Disc 2: Bonus" for the first track of each disc, when headings are worth it. */
+function discHeadings(tracks: TrackView[]): Map<number, string> {
+  const out = new Map<number, string>();
+  const numbers = new Set(tracks.map((t) => t.discNumber));
+  if (numbers.size < 2 && !tracks.some((t) => t.discSubtitle)) return out;
+  let prev: string | undefined;
+  tracks.forEach((t, i) => {
+    const label = `Disc ${t.discNumber ?? "?"}${t.discSubtitle ? `: ${t.discSubtitle}` : ""}`;
+    if (label !== prev) out.set(i, label);
+    prev = label;
+  });
+  return out;
 }
 
 /**
@@ -90,57 +111,117 @@ export interface TrackListProps {
  * at that row.
  */
 export function TrackList(props: TrackListProps) {
+  const discs = props.discs ? discHeadings(props.tracks) : undefined;
   return (
     <ol class="tracks" id={props.id} aria-label={props.label} data-tracklist>
       {props.tracks.map((t, i) => {
         const mark = props.marks?.get(t.id);
         const name = t.title;
+        const disc = discs?.get(i);
         return (
-          <li data-track={JSON.stringify(playerTrack(t))} data-track-id={String(t.id)}>
-            <span class="n">{props.numbered ? String(t.trackNumber ?? "") : String(i + 1)}</span>
-            <button type="button" class="play" data-action="play" aria-label={`Play ${name}`}>
-              ▶
-            </button>
-            <span class="title" safe>
-              {name}
-            </span>
-            {props.showArtist !== false && (
-              <span class="artist">
-                {t.artistId ? (
-                  <a href={`/artists/${t.artistId}`} safe>
-                    {t.artist}
-                  </a>
-                ) : (
-                  <span safe>{t.artist}</span>
-                )}
-              </span>
+          <>
+            {disc !== undefined && (
+              <li class="disc">
+                <h3 safe>{disc}</h3>
+              </li>
             )}
-            {props.showAlbum && t.albumId && (
-              <a class="album" href={`/albums/${t.albumId}`} safe>
-                {t.album ?? ""}
-              </a>
-            )}
-            <span class="time">{clock(t.durationMs)}</span>
-            <button
-              type="button"
-              class="enqueue"
-              data-action="enqueue"
-              aria-label={`Add ${name} to queue`}
+            <li
+              data-track={JSON.stringify(playerTrack(t))}
+              data-track-id={String(t.id)}
+              class={props.current === i ? "current" : undefined}
+              aria-current={props.current === i ? "true" : undefined}
             >
-              ＋
-            </button>
-            <StarButton type="track" id={t.id} name={name} starred={!!mark?.starredAt} />
-            <RatingSelect type="track" id={t.id} name={name} rating={mark?.rating ?? 0} />
-            {props.extra?.(t, i)}
-          </li>
+              <span class="n">{props.numbered ? String(t.trackNumber ?? "") : String(i + 1)}</span>
+              <button type="button" class="play" data-action="play" aria-label={`Play ${name}`}>
+                <Icon name="play" />
+              </button>
+              <span class="title" safe>
+                {name}
+              </span>
+              {props.showArtist !== false && (
+                <span class="artist">
+                  {t.artistId ? (
+                    <a href={`/artists/${t.artistId}`} safe>
+                      {t.artist}
+                    </a>
+                  ) : (
+                    <span safe>{t.artist}</span>
+                  )}
+                </span>
+              )}
+              {props.showAlbum && t.albumId && (
+                <a class="album" href={`/albums/${t.albumId}`} safe>
+                  {t.album ?? ""}
+                </a>
+              )}
+              <span class="time">{clock(t.durationMs)}</span>
+              <button
+                type="button"
+                class="enqueue"
+                data-action="enqueue"
+                aria-label={`Add ${name} to queue`}
+              >
+                <Icon name="plus" />
+              </button>
+              <StarButton type="track" id={t.id} name={name} starred={!!mark?.starredAt} />
+              <RatingSelect type="track" id={t.id} name={name} rating={mark?.rating ?? 0} />
+              {props.toPlaylist !== false && (
+                <AddToPlaylist what={{ tracks: [t.id] }} name={name} />
+              )}
+              {props.extra?.(t, i)}
+            </li>
+          </>
         );
       })}
     </ol>
   );
 }
 
-/** "Play all" / "Add all to queue" for a TrackList on the page. */
-export function ListActions(props: { list: string; name: string }) {
+/** What an "Add … to playlist" control adds: tracks, or a whole album. */
+export type PlaylistAddition = { tracks: number[] } | { album: number };
+
+/** The query naming a PlaylistAddition (`track=1&track=2` or `album=3`). */
+export function additionQuery(what: PlaylistAddition): string {
+  const q = new URLSearchParams();
+  if ("album" in what) q.set("album", String(what.album));
+  else for (const id of what.tracks) q.append("track", String(id));
+  return q.toString();
+}
+
+/**
+ * "Add NAME to playlist": with JavaScript it opens a dialog listing the user's playlists
+ * (GET /playlists/picker, appended to body); without, the form leads to the same choice as
+ * a page (/playlists/add).
+ */
+export function AddToPlaylist(props: { what: PlaylistAddition; name: string; text?: string }) {
+  const query = additionQuery(props.what);
+  return (
+    <form class="to-playlist" method="get" action="/playlists/add">
+      {"album" in props.what ? (
+        <input type="hidden" name="album" value={String(props.what.album)} />
+      ) : (
+        props.what.tracks.map((id) => <input type="hidden" name="track" value={String(id)} />)
+      )}
+      <button
+        type="submit"
+        aria-label={`Add ${props.name} to playlist`}
+        aria-haspopup="dialog"
+        hx-get={`/playlists/picker?${query}`}
+        hx-target="body"
+        hx-swap="beforeend"
+        safe
+      >
+        {props.text ?? "♫+"}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * "Play all" / "Add all to queue" for a TrackList on the page; with `playlist`, also
+ * "Add NAME to playlist" (e.g. `{ album: id }` on an album page).
+ */
+export function ListActions(props: { list: string; name: string; playlist?: PlaylistAddition }) {
   return (
     <div class="list-actions">
       <button type="button" data-action="play-all" data-list={props.list} safe>
@@ -149,6 +230,9 @@ export function ListActions(props: { list: string; name: string }) {
       <button type="button" data-action="enqueue-all" data-list={props.list} safe>
         {`Add ${props.name} to queue`}
       </button>
+      {props.playlist && (
+        <AddToPlaylist what={props.playlist} name={props.name} text="Add to playlist…" />
+      )}
     </div>
   );
 }

@@ -1,8 +1,6 @@
 import type { AppContext } from "../../context.ts";
 import {
   type ItemRef,
-  nowPlaying,
-  recordPlays,
   setNowPlaying,
   setRating,
   star,
@@ -10,6 +8,16 @@ import {
   unstar,
 } from "../../library/annotations.ts";
 import { albumIdsOfArtist, similarTrackIds, topTrackIds } from "../../library/browse.ts";
+import {
+  type MediaRef,
+  nowPlaying,
+  PLAYBACK_STATES,
+  type PlaybackReport,
+  type PlaybackState,
+  recordScrobbles,
+  reportPlayback,
+} from "../../library/playback.ts";
+import { episodeById } from "../../library/podcasts.ts";
 import { albumsByIds, artistsByIds } from "../../library/queries.ts";
 import {
   albumChildren,
@@ -22,8 +30,10 @@ import {
   required,
   songs,
 } from "./browse.ts";
+import { boolParam } from "./playlists.ts";
+import { episodeId, episodeNode, parsePodcastId } from "./podcasts.ts";
 import type { Node } from "./render.ts";
-import { ids, parseDirId } from "./shapes.ts";
+import { ids, parseDirId, parseId } from "./shapes.ts";
 import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
 
 const notFound = (what: string) => new SubsonicFailure(70, `${what} not found`);
@@ -49,6 +59,43 @@ function imageUrls(ctx: AppContext, coverArtId: string | null | undefined): Node
     value: `${ctx.config.publicUrl}/rest/getCoverArt?id=${ids.cover(coverArtId)}&size=${size}`,
   });
   return { smallImageUrl: url(150), mediumImageUrl: url(300), largeImageUrl: url(600) };
+}
+
+/** The largest playbackRate taken: beyond it a report is garbage, not a fast player. */
+const MAX_PLAYBACK_RATE = 100;
+
+/** reportPlayback's parameters: missing ones answer 10, malformed ones 0, unknown media 70. */
+function playbackReportOf(call: SubsonicCall): PlaybackReport {
+  const mediaId = required(call, "mediaId");
+  const mediaType = required(call, "mediaType");
+  const position = required(call, "positionMs");
+  const state = required(call, "state");
+  if (mediaType !== "song" && mediaType !== "podcast") {
+    throw new SubsonicFailure(0, "mediaType must be song or podcast");
+  }
+  if (!/^\d{1,15}$/.test(position)) {
+    throw new SubsonicFailure(0, "positionMs must be an integer ≥ 0");
+  }
+  if (!PLAYBACK_STATES.includes(state as PlaybackState)) {
+    throw new SubsonicFailure(0, `state must be one of ${PLAYBACK_STATES.join(", ")}`);
+  }
+  const rawRate = call.params.get("playbackRate") || "1";
+  const rate = Number(rawRate);
+  if (!/^\d*\.?\d+$/.test(rawRate) || !(rate > 0 && rate <= MAX_PLAYBACK_RATE)) {
+    throw new SubsonicFailure(0, `playbackRate must be a number > 0 and ≤ ${MAX_PLAYBACK_RATE}`);
+  }
+  const id = mediaType === "song" ? parseId(mediaId, "tr") : parsePodcastId(mediaId, "pe");
+  if (id === undefined) {
+    throw notFound(`${mediaType === "song" ? "Song" : "Podcast episode"} ${mediaId}`);
+  }
+  const media: MediaRef = { type: mediaType, id };
+  return {
+    media,
+    positionMs: Number(position),
+    state: state as PlaybackState,
+    playbackRate: rate,
+    ignoreScrobble: boolParam(call, "ignoreScrobble") ?? false,
+  };
 }
 
 /** Stars, ratings, plays, now playing, and what is derived from them. */
@@ -168,7 +215,9 @@ export function annotationMethods(ctx: AppContext): Record<string, SubsonicMetho
           // A missing or absurd time (future, not a number) counts as "now".
           return { trackId, at: t && Number.isFinite(t) && t > 0 && t <= now ? t : now };
         });
-        await recordPlays(db, call.user.id, plays, call.params.get("c"));
+        const who = { userId: call.user.id, player, client: call.params.get("c") };
+        // A play that a reported playback session already counted is not counted again.
+        await recordScrobbles(db, who, plays, now);
       } else {
         const last = trackIds[trackIds.length - 1];
         if (last !== undefined) await setNowPlaying(db, call.user.id, player, last);
@@ -176,38 +225,66 @@ export function annotationMethods(ctx: AppContext): Record<string, SubsonicMetho
       return undefined;
     },
     getNowPlaying: async (call) => {
-      const rows = await nowPlaying(db);
-      const byId = new Map(
-        (
-          await songs(
-            ctx,
-            call.user.id,
-            rows.map((r) => r.trackId),
-          )
-        ).map((s) => [s.id, s]),
-      );
       const now = Date.now();
+      const rows = await nowPlaying(db, now);
+      const songIds = rows.flatMap((r) => (r.media.type === "song" ? [r.media.id] : []));
+      const byId = new Map(
+        (await songs(ctx, call.user.id, songIds)).map((s) => [s.id as string, s]),
+      );
+      for (const r of rows) {
+        if (r.media.type !== "podcast") continue;
+        const episode = await episodeById(db, r.media.id);
+        if (episode) byId.set(episodeId(episode.id), episodeNode(episode));
+      }
       return {
         nowPlaying: {
           entry: rows.flatMap((r) => {
-            const song = byId.get(ids.track(r.trackId));
-            if (!song) return [];
+            const node = byId.get(
+              r.media.type === "song" ? ids.track(r.media.id) : episodeId(r.media.id),
+            );
+            if (!node) return [];
             return [
               {
-                ...song,
+                ...node,
                 username: r.username,
                 minutesAgo: Math.max(0, Math.floor((now - r.updatedAt) / 60_000)),
                 playerId: r.playerId,
                 playerName: r.player,
+                ...(r.timeline ?? {}),
               },
             ];
           }),
         },
       };
     },
+    reportPlayback: async (call) => {
+      const report = playbackReportOf(call);
+      const who = {
+        userId: call.user.id,
+        player: call.params.get("c") || "unknown",
+        client: call.params.get("c"),
+      };
+      const outcome = await reportPlayback(db, who, report);
+      if (!outcome) {
+        const what = report.media.type === "song" ? "Song" : "Podcast episode";
+        throw notFound(`${what} ${call.params.get("mediaId")}`);
+      }
+      return undefined;
+    },
     getTopSongs: async (call) => {
-      const artist = required(call, "artist");
+      // topSongsByArtistId: an artist id takes precedence over the name.
+      const rawId = call.params.get("id");
       const count = intParam(call, "count", 50, 500);
+      let artist: { id: number } | { name: string };
+      if (rawId) {
+        const id = idOf(rawId, "ar");
+        await mustExist(ctx, [{ type: "artist", id }]);
+        artist = { id };
+      } else {
+        const name = call.params.get("artist");
+        if (!name) throw new SubsonicFailure(10, "Required parameter is missing: artist or id");
+        artist = { name };
+      }
       const trackIds = await topTrackIds(db, artist, call.user.id, count);
       return { topSongs: { song: await songs(ctx, call.user.id, trackIds) } };
     },

@@ -17,7 +17,7 @@ import {
 } from "../../library/browse.ts";
 import { albumsByIds, artistsByIds, tracksByIds } from "../../library/queries.ts";
 import type { Node } from "./render.ts";
-import { albumNode, artistNode, ids, marks, parseDirId, parseId, songNode } from "./shapes.ts";
+import { albumNode, artistNode, ids, parseDirId, parseId, songNode, withMarks } from "./shapes.ts";
 import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types.ts";
 
 // ── parameters ──────────────────────────────────────────────────────────────
@@ -97,7 +97,7 @@ export async function songs(ctx: AppContext, userId: number, trackIds: number[])
     tracksByIds(ctx.database, trackIds),
     annotations(ctx.database, userId, "track", trackIds),
   ]);
-  return rows.map((t) => ({ ...songNode(t), ...marks(m.get(t.id)) }));
+  return rows.map((t) => withMarks(songNode(t), m.get(t.id)));
 }
 
 export async function albums(ctx: AppContext, userId: number, albumIds: number[]): Promise<Node[]> {
@@ -105,7 +105,7 @@ export async function albums(ctx: AppContext, userId: number, albumIds: number[]
     albumsByIds(ctx.database, albumIds),
     annotations(ctx.database, userId, "album", albumIds),
   ]);
-  return rows.map((a) => ({ ...albumNode(a), ...marks(m.get(a.id)) }));
+  return rows.map((a) => withMarks(albumNode(a), m.get(a.id)));
 }
 
 /** Albums as folder-tree children (getAlbumList, getStarred): `al-` ids getMusicDirectory opens. */
@@ -142,7 +142,7 @@ export async function artists(
     artistsByIds(ctx.database, artistIds),
     annotations(ctx.database, userId, "artist", artistIds),
   ]);
-  return rows.map((a) => ({ ...artistNode(a), ...marks(m.get(a.id)) }));
+  return rows.map((a) => withMarks(artistNode(a), m.get(a.id)));
 }
 
 // ── methods ─────────────────────────────────────────────────────────────────
@@ -191,7 +191,7 @@ export function browseMethods(ctx: AppContext): Record<string, SubsonicMethod> {
         ignoredArticles: IGNORED_ARTICLES,
         index: groupByIndex(list, (a) => a.name).map(([name, items]) => ({
           name,
-          artist: items.map((a) => ({ ...artistNode(a), ...marks(m.get(a.id)) })),
+          artist: items.map((a) => withMarks(artistNode(a), m.get(a.id))),
         })),
       },
     };

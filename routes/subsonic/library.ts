@@ -1,4 +1,5 @@
 import type { AppContext } from "../../context.ts";
+import { startScan } from "../../jobs/registry.ts";
 import { albumsByIds, artistsByIds, countTracks, tracksByIds } from "../../library/queries.ts";
 import { search } from "../../library/search.ts";
 import { albumDirNode, albumNode, artistNode, songNode } from "./shapes.ts";
@@ -69,7 +70,7 @@ export function libraryMethods(ctx: AppContext): Record<string, SubsonicMethod> 
     startScan: async (call) => {
       if (call.user.role !== "admin") throw new SubsonicFailure(50, "Only admins may start a scan");
       const full = call.params.get("fullScan") === "true";
-      await ctx.jobs.enqueue(full ? "refresh-metadata" : "scan", { full });
+      await startScan(ctx, full);
       return scanStatus();
     },
     search2: searchMethod("searchResult2"),

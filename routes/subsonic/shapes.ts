@@ -1,6 +1,6 @@
 import type { Annotation } from "../../library/annotations.ts";
 import type { AlbumView, ArtistView, TrackView } from "../../library/queries.ts";
-import type { Node } from "./render.ts";
+import { type Node, shared } from "./render.ts";
 
 /** Prefixed string ids: purely numeric ids get mangled by some clients. */
 export const ids = {
@@ -53,6 +53,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * The caller's marks as attributes of a song, album or artist node (spread after
  * it); absent ones stay undefined so they are not rendered.
  */
+/** A shared node with the caller's marks: the node itself when there are none. */
+export function withMarks(node: Node, a: Annotation | undefined): Node {
+  return a ? { ...node, ...marks(a) } : node;
+}
+
 export function marks(a: Annotation | undefined): Node {
   return {
     starred: a?.starredAt !== undefined ? iso(a.starredAt) : undefined,
@@ -61,7 +66,28 @@ export function marks(a: Annotation | undefined): Node {
   };
 }
 
-export function songNode(t: TrackView): Node {
+/**
+ * Nodes of views, built once per view: the views are themselves kept per library version
+ * (library/queries.ts), so a page of songs mostly reuses nodes, and their rendered text
+ * (render.ts `shared`). Frozen, as they are shared: spread one to add to it (`withMarks`).
+ */
+function once<V extends object>(build: (v: V) => Node): (v: V) => Node {
+  const built = new WeakMap<V, Node>();
+  return (v) => {
+    let node = built.get(v);
+    if (!node) {
+      node = shared(build(v));
+      built.set(v, node);
+    }
+    return node;
+  };
+}
+
+export const songNode = once(buildSongNode);
+export const albumNode = once(buildAlbumNode);
+export const artistNode = once(buildArtistNode);
+
+function buildSongNode(t: TrackView): Node {
   return {
     id: ids.track(t.id),
     parent: t.albumId ? ids.album(t.albumId) : undefined,
@@ -87,7 +113,7 @@ export function songNode(t: TrackView): Node {
   };
 }
 
-export function albumNode(a: AlbumView): Node {
+function buildAlbumNode(a: AlbumView): Node {
   return {
     id: ids.album(a.id),
     name: a.name,
@@ -121,7 +147,7 @@ export function albumDirNode(a: AlbumView): Node {
   };
 }
 
-export function artistNode(a: ArtistView): Node {
+function buildArtistNode(a: ArtistView): Node {
   return {
     id: ids.artist(a.id),
     name: a.name,

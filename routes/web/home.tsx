@@ -1,32 +1,115 @@
-import { count } from "drizzle-orm";
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
-import { albums, artists, tracks } from "../../db/schema.ts";
-import { Layout } from "../../views/layout.tsx";
+import { type AlbumListType, albumList } from "../../library/browse.ts";
+import { albumsByIds } from "../../library/queries.ts";
+import { AlbumGrid } from "../../views/albums.tsx";
+import { browsePage } from "./browse-page.tsx";
+import { guarded } from "./page.ts";
 import { currentSession, redirect } from "./session.ts";
 
-/** The home page: the entry point of the web app. */
+/** Albums per home section. */
+const SHELF = 12;
+
+async function shelf(ctx: AppContext, userId: number, type: AlbumListType) {
+  const ids = await albumList(ctx.database, { type, userId, size: SHELF, offset: 0 });
+  return albumsByIds(ctx.database, ids);
+}
+
+/**
+ * One row of albums with a heading and a link to the full list. `live` makes it refresh itself
+ * when a library job finishes (the SSE `library` event bubbles to body), so a finished import
+ * shows its album on an open home page.
+ */
+async function Shelf(props: {
+  ctx: AppContext;
+  userId: number;
+  type: AlbumListType;
+  id: string;
+  title: string;
+  more: string;
+  empty: string;
+  live?: boolean;
+}) {
+  const albums = await shelf(props.ctx, props.userId, props.type);
+  const live = props.live
+    ? {
+        "hx-get": `/web/home/${props.id}`,
+        "hx-trigger": "library from:body throttle:1s",
+        "hx-swap": "outerHTML",
+      }
+    : {};
+  return (
+    <section class="shelf" id={`shelf-${props.id}`} aria-labelledby={`h-${props.id}`} {...live}>
+      <div class="shelf-head">
+        <h2 id={`h-${props.id}`}>{props.title}</h2>
+        <a href={props.more}>{`All ${props.title.toLowerCase()}`}</a>
+      </div>
+      {albums.length === 0 ? (
+        <p class="empty">{props.empty}</p>
+      ) : (
+        <AlbumGrid albums={albums} label={props.title} />
+      )}
+    </section>
+  );
+}
+
+const SHELVES = {
+  recent: {
+    type: "newest",
+    title: "Recently added",
+    more: "/albums?sort=newest",
+    empty: "No albums yet: scan a music folder or upload some music.",
+    live: true,
+  },
+  played: {
+    type: "recent",
+    title: "Recently played",
+    more: "/albums?sort=recent",
+    empty: "Nothing played yet.",
+  },
+  frequent: {
+    type: "frequent",
+    title: "Most played",
+    more: "/albums?sort=frequent",
+    empty: "Nothing played yet.",
+  },
+  random: {
+    type: "random",
+    title: "Random albums",
+    more: "/albums?sort=random",
+    empty: "No albums yet.",
+  },
+} satisfies Record<
+  string,
+  { type: AlbumListType; title: string; more: string; empty: string; live?: boolean }
+>;
+
+/** The home page: shelves of recently added, recently played, most played and random albums. */
 export function homeRoutes(ctx: AppContext) {
-  return new Elysia({ name: "web-home" }).get("/", async ({ request }) => {
-    if ((await ctx.users.count()) === 0) return redirect("/setup");
-    const session = await currentSession(ctx, request);
-    if (!session) return redirect("/login");
-    const db = ctx.database.db;
-    const [[t], [al], [ar]] = await Promise.all([
-      db.select({ n: count() }).from(tracks),
-      db.select({ n: count() }).from(albums),
-      db.select({ n: count() }).from(artists),
-    ]);
-    const html = await (
-      <Layout title="Home" user={session.user} csrfToken={session.csrfToken}>
-        <h1 safe>{`Welcome, ${session.user.username}`}</h1>
-        <ul class="stats" aria-label="Library">
-          <li>{t?.n ?? 0} tracks</li>
-          <li>{al?.n ?? 0} albums</li>
-          <li>{ar?.n ?? 0} artists</li>
-        </ul>
-      </Layout>
+  return new Elysia({ name: "web-home" })
+    .get("/", async ({ request }) => {
+      // First run: no account yet, the setup page creates the admin.
+      if ((await ctx.users.count()) === 0) return redirect("/setup");
+      if (!(await currentSession(ctx, request))) return redirect("/login");
+      return browsePage(ctx, request, async ({ session }) => {
+        const userId = session.user.id;
+        return {
+          title: "Home",
+          section: "home",
+          body: (
+            <>
+              <h1 safe>{`Welcome, ${session.user.username}`}</h1>
+              {Object.entries(SHELVES).map(([id, s]) => (
+                <Shelf ctx={ctx} userId={userId} id={id} {...s} />
+              ))}
+            </>
+          ),
+        };
+      });
+    })
+    .get("/web/home/recent", ({ request }) =>
+      guarded(ctx, { request }, ({ session }) => (
+        <Shelf ctx={ctx} userId={session.user.id} id="recent" {...SHELVES.recent} />
+      )),
     );
-    return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
-  });
 }

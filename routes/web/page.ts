@@ -1,6 +1,7 @@
 import type { ActiveSession } from "../../auth/sessions.ts";
 import type { AppContext } from "../../context.ts";
 import { DomainError } from "../../errors.ts";
+import { ErrorPage } from "../../views/error-page.tsx";
 import { csrfValid, currentSession, presentedCsrf, redirect } from "./session.ts";
 
 export const HTML = { "content-type": "text/html; charset=utf-8" };
@@ -23,9 +24,31 @@ export interface GuardOptions {
 
 const SAFE = new Set(["GET", "HEAD"]);
 
-/** A short text answer for a failed request; htmx shows it through `hx-target-error` or ignores it. */
-function failure(status: number, message: string): Response {
-  return html(`<p class="error" role="alert">${Bun.escapeHTML(message)}</p>`, status);
+/**
+ * A failed request's answer. A fragment request (htmx, not a boosted navigation) gets the
+ * message retargeted into the shell's #flash region, so it never replaces the part that asked;
+ * a page request gets a full error page, which a boosted swap shows in #main.
+ */
+async function failure(
+  request: Request,
+  session: ActiveSession,
+  status: number,
+  message: string,
+): Promise<Response> {
+  const fragment = request.headers.has("hx-request") && !request.headers.has("hx-boosted");
+  if (fragment) {
+    return html(`<p class="error" role="alert">${Bun.escapeHTML(message)}</p>`, status, {
+      "HX-Retarget": "#flash",
+      "HX-Reswap": "innerHTML",
+    });
+  }
+  const page = await ErrorPage({
+    user: session.user,
+    csrfToken: session.csrfToken,
+    status,
+    message,
+  });
+  return html(page, status);
 }
 
 const STATUS: Record<DomainError["kind"], number> = {
@@ -64,16 +87,16 @@ export async function guarded(
     !SAFE.has(request.method) &&
     !csrfValid(session.csrfToken, presentedCsrf(request, input.body))
   ) {
-    return failure(403, "Your form expired. Reload the page and try again.");
+    return failure(request, session, 403, "Your form expired. Reload the page and try again.");
   }
   if (options.admin && session.user.role !== "admin") {
-    return failure(403, "This page is for admins.");
+    return failure(request, session, 403, "This page is for admins.");
   }
   try {
     const out = await fn({ session, request, url, body: input.body });
     return typeof out === "string" ? html(out) : out;
   } catch (err) {
-    if (err instanceof DomainError) return failure(STATUS[err.kind], err.message);
+    if (err instanceof DomainError) return failure(request, session, STATUS[err.kind], err.message);
     throw err;
   }
 }

@@ -97,19 +97,25 @@ export interface E2EServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a fresh data dir with the admin account and the library scanned. */
+/**
+ * A real server on a fresh data dir with the admin account and the library scanned.
+ * `admin: false` starts it with no account at all (the first-run setup page), without waiting
+ * for the scan (nobody can ask for its status yet).
+ */
 export async function startE2EServer(
-  opts: { albums?: AlbumSpec[]; env?: Record<string, string> } = {},
+  opts: { albums?: AlbumSpec[]; env?: Record<string, string>; admin?: boolean } = {},
 ): Promise<E2EServer> {
   const dir = tempDir("bandstand-e2e-");
   const musicDir = await writeLibrary(join(dir, "music"), opts.albums);
   const dataDir = join(dir, "data");
   mkdirSync(dataDir, { recursive: true });
+  const withAdmin = opts.admin !== false;
   const server = await startServer({
     BANDSTAND_DATA_DIR: dataDir,
     BANDSTAND_MUSIC_DIR: musicDir,
-    BANDSTAND_ADMIN_USER: ADMIN.username,
-    BANDSTAND_ADMIN_PASSWORD: ADMIN.password,
+    ...(withAdmin
+      ? { BANDSTAND_ADMIN_USER: ADMIN.username, BANDSTAND_ADMIN_PASSWORD: ADMIN.password }
+      : {}),
     BANDSTAND_AUTO_ANALYZE: "false",
     LOG_LEVEL: "warn",
     ...opts.env,
@@ -117,7 +123,7 @@ export async function startE2EServer(
   // The start enqueues a scan; wait until its tracks are in.
   const until = Date.now() + 60_000;
   const expected = (opts.albums ?? LIBRARY).reduce((n, a) => n + a.tracks.length, 0);
-  for (;;) {
+  while (withAdmin) {
     const r = await fetch(
       `${server.url}/rest/getScanStatus?f=json&u=${ADMIN.username}&p=${ADMIN.password}&c=e2e&v=1.16.1`,
     );
