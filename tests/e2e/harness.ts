@@ -42,7 +42,16 @@ export interface AlbumSpec {
   tracks: string[];
   /** Seconds per track: long enough to keep playing across a few page visits. */
   seconds?: number;
+  /** File format per track (default: MP3 and Ogg Vorbis in turn). */
+  formats?: AudioFormat[];
 }
+
+export type AudioFormat = "mp3" | "ogg" | "aiff";
+const ENCODERS: Record<AudioFormat, string[]> = {
+  mp3: ["-c:a", "libmp3lame", "-b:a", "64k"],
+  ogg: ["-c:a", "libvorbis"],
+  aiff: ["-c:a", "pcm_s16be", "-write_id3v2", "1"],
+};
 
 /** The default library: two albums of real MP3 and Ogg Vorbis tones. */
 export const LIBRARY: AlbumSpec[] = [
@@ -67,8 +76,8 @@ export async function writeLibrary(dir: string, albums: AlbumSpec[] = LIBRARY): 
   let frequency = 220;
   for (const a of albums) {
     for (const [i, title] of a.tracks.entries()) {
-      const ext = i % 2 === 0 ? "mp3" : "ogg";
-      const args = ext === "mp3" ? ["-c:a", "libmp3lame", "-b:a", "64k"] : ["-c:a", "libvorbis"];
+      const ext = a.formats?.[i] ?? (i % 2 === 0 ? "mp3" : "ogg");
+      const args = ENCODERS[ext];
       frequency += 55;
       await makeTone(join(dir, a.artist, a.album, `${i + 1} ${title}.${ext}`), {
         frequency,
