@@ -2,9 +2,10 @@
  * Library scan benchmark: first scan of a generated library, an unchanged
  * rescan, tracks/s and peak RSS. `bun run bench/scan.bench.ts [--tracks N] [--runs R]
  * [--engine music-metadata]` (the last: every file read by music-metadata, for comparison).
- * BANDSTAND_SCAN_WORKERS in the environment sets the tag worker count (default: the cores).
+ * BANDSTAND_SCAN_WORKERS in the environment sets the tag worker count (default: cores − 1);
+ * BENCH_LOG=1 shows the app's info log (a failing job says why).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
@@ -20,25 +21,18 @@ const RUNS = arg("--runs", 3);
 const music = await benchLibrary(TRACKS);
 
 /**
- * CPU seconds of this process's threads, main thread apart (Linux /proc): unlike wall time, CPU
- * time barely moves when other work shares the machine.
+ * CPU seconds of the main thread (Linux /proc; NaN elsewhere). With process.cpuUsage() (all
+ * threads) it shows where a scan's work goes; unlike wall time, CPU time barely moves when other
+ * work shares the machine.
  */
-function threadCpu(): { main: number; total: number } {
-  const tick = 100; // USER_HZ
-  let main = 0;
-  let total = 0;
+function mainThreadCpu(): number {
   try {
-    for (const tid of readdirSync("/proc/self/task")) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const s = (Number(fields[11]) + Number(fields[12])) / tick; // utime + stime
-      total += s;
-      if (Number(tid) === process.pid) main += s;
-    }
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
   } catch {
-    return { main: Number.NaN, total: Number.NaN };
+    return Number.NaN;
   }
-  return { main, total };
 }
 
 async function once() {
@@ -68,15 +62,13 @@ async function once() {
   const scan = async () => {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const thread0 = threadCpu();
+    const main0 = mainThreadCpu();
     const job = await ctx.jobs.enqueue("scan");
     await (ctx.queue as LocalDispatcher).drain(600_000);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const thread1 = threadCpu();
-    // Exited threads (a recycled worker) leave /proc: the process total is the reliable one.
     const cpuS = (cpu.user + cpu.system) / 1e6;
-    const mainS = thread1.main - thread0.main;
+    const mainS = mainThreadCpu() - main0;
     const done = await ctx.jobs.get(job.id);
     if (done?.state !== "finished") throw new Error(`scan ${done?.state}: ${done?.error}`);
     return {

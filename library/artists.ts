@@ -45,11 +45,23 @@ interface Compiled {
 }
 
 const cache = new Map<string, Compiled>();
+/** The last list compiled (a copy) and its result: the same list comes for every tag of a scan. */
+let last: { separators: string[]; compiled: Compiled } | undefined;
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function compile(separators: string[]): Compiled {
+  if (last && sameList(separators, last.separators)) return last.compiled;
   const key = separators.join("\u0001");
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    last = { separators: [...separators], compiled: hit };
+    return hit;
+  }
   const strong: string[] = [];
   const list: string[] = [];
   const strongKinds = new Map<string, boolean>();
@@ -82,6 +94,7 @@ function compile(separators: string[]): Compiled {
   };
   if (cache.size > 32) cache.clear();
   cache.set(key, compiled);
+  last = { separators: [...separators], compiled };
   return compiled;
 }
 

@@ -1,19 +1,28 @@
 /**
  * A fast, strict, dependency-free reader for the common formats: MP3 (ID3v2.3/2.4 + MPEG frame
- * headers + Xing/Info/LAME + ID3v1) and FLAC (STREAMINFO, VORBIS_COMMENT, PICTURE, ID3v1).
+ * headers + Xing/Info/LAME + ID3v1), FLAC (STREAMINFO, VORBIS_COMMENT, PICTURE, ID3v1) and Ogg
+ * Vorbis / Opus (identification and comment headers, duration from the last page read).
  *
  * It produces the same `IAudioMetadata` subset that music-metadata 12 produces for these files —
  * `native` tags, the `common` fields tags.ts reads and the `format` fields it reads — so that
  * `buildTags` (tags.ts) turns either into the same `TrackTags`. It is a synchronous port of the
  * relevant music-metadata code paths (ID3v2Parser, FrameParser, MpegParser, ID3v1Parser,
- * FlacParser, VorbisDecoder, MetadataCollector and the ID3v2.4 / Vorbis / ID3v1 tag maps), quirks
- * included, minus its per-parse setup (parser factory, tag-mapper tables, async reads): about
- * ten times cheaper per file.
+ * FlacParser, OggParser, VorbisStream, OpusStream, VorbisDecoder, MetadataCollector and the
+ * ID3v2.4 / Vorbis / ID3v1 tag maps), quirks included, minus its per-parse setup (parser
+ * factory, tag-mapper tables, async reads): several times cheaper (bench/tags.bench.ts).
+ *
+ * Only what tags.ts reads is computed: all native tags that can reach a `NativeIndex` key, the
+ * common fields `buildTags` uses (via a port of MetadataCollector's priority rules), and the
+ * format fields `readOpen`/`buildTags` use. Native frames whose common field and native key are
+ * both unused (PRIV, POPM, PCNT, W*** links …) are skipped once it is certain that
+ * music-metadata cannot fail on them. If buildTags starts reading another field, add it here;
+ * the differential test shows which.
  *
  * Strict: anything the port does not cover exactly — ID3v2.2, extended headers, a second ID3v2
  * tag, compressed/encrypted/grouped frames, chapters, GEOB, APEv2 or Lyrics3 trailers, ADTS, a
- * frame scan for duration, a FLAC with an ID3 prefix, truncated files, anything music-metadata
- * would throw on — is declined (`Decline`), and the caller parses the file with music-metadata.
+ * frame scan for duration, a FLAC with an ID3 prefix, Ogg FLAC/Speex, multiplexed Ogg streams,
+ * truncated files, anything music-metadata would throw on — is declined (`Decline`), and the
+ * caller parses the file with music-metadata.
  * So corrupt files keep music-metadata's error reasons. tests/fast-tags.test.ts checks the two
  * paths give deep-equal `TrackTags` on a generated library plus hostile files.
  */
@@ -90,6 +99,9 @@ export function fastMetadata(
 
 // --- reading --------------------------------------------------------------------------------------
 
+/** tags.ts gives music-metadata's tokenizer this cap (MAX_BUFFER); larger reads fail there. */
+const MAX_TOKEN = 256 << 20;
+
 /** strtok3's tokenizer semantics over the cached file tokenizer, synchronously. */
 class Reader {
   position = 0;
@@ -104,6 +116,7 @@ class Reader {
 
   /** `readToken`: all of it or EndOfStream before anything moves. Read-only (may be a view). */
   readToken(length: number, position = this.position): Uint8Array {
+    if (length > MAX_TOKEN) throw new Decline("token larger than music-metadata's buffer cap");
     if (length > this.size - position) throw new EndOfStream();
     let b = this.tok.view(position, length);
     if (!b) {

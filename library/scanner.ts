@@ -50,7 +50,11 @@ interface Todo extends FoundFile {
 }
 
 const COVER_NAMES = ["cover", "folder", "front"];
-const PARSE_IN_FLIGHT = 64;
+/**
+ * Reads handed to the workers ahead of the writes: enough that they keep parsing while this
+ * thread is inside a (synchronous) libSQL batch of WRITE_BATCH tracks.
+ */
+const PARSE_IN_FLIGHT = 256;
 const WRITE_BATCH = 500;
 
 const fileKey = (folderId: number, path: string) => `${folderId}\u0000${path}`;
@@ -176,10 +180,15 @@ export class Scanner {
     let failed = 0;
     let index = 0;
     const touchedAlbums = new Map<number, { folder: MusicFolder; relDir: string; file: string }>();
-    const pending: { file: ScannedFile; abs: string; folder: MusicFolder }[] = [];
+    const pending: { file: ScannedFile; abs: string; folder: MusicFolder; order: number }[] = [];
 
+    const unreadable: { item: Todo; err: unknown }[] = [];
     const flush = async () => {
-      const batch = pending.splice(0);
+      const bad = unreadable.splice(0);
+      if (bad.length) await this.recordProblems(bad, options);
+      // Reads finish out of order; writing in walk order keeps ids (and so the order of
+      // id-sorted lists) the same from one scan of the same folder to the next.
+      const batch = pending.splice(0).sort((a, b) => a.order - b.order);
       if (batch.length === 0) return;
       const files = batch.map((b) => b.file);
       await this.store.write(files);
@@ -194,7 +203,7 @@ export class Scanner {
       await options.progress(processed, processed + (todo.length - index));
     };
 
-    const readOne = async (item: Todo) => {
+    const readOne = async (item: Todo, order: number) => {
       const abs = resolveInside(item.folder.path, item.relPath);
       if (!abs) return;
       try {
@@ -203,6 +212,7 @@ export class Scanner {
         const tags = withFallback(await this.tagPool.read(abs, options), item.relPath);
         pending.push({
           abs,
+          order,
           folder: item.folder,
           file: {
             folderId: item.folder.id,
@@ -215,8 +225,7 @@ export class Scanner {
         });
       } catch (err) {
         failed += 1;
-        await this.recordProblem(item, err);
-        await options.log(`${item.folder.name}/${item.relPath}: ${problemText(err)}`, "warn");
+        unreadable.push({ item, err }); // recorded with the next write batch
       }
     };
 
@@ -226,10 +235,11 @@ export class Scanner {
     const reads: Promise<void>[] = [];
     while (index < todo.length && Date.now() < options.deadline) {
       if (index % 512 === 0 && (await options.cancelRequested())) break;
+      const order = index;
       const item = todo[index++] as Todo;
       inFlight += 1;
       reads.push(
-        readOne(item).finally(() => {
+        readOne(item, order).finally(() => {
           inFlight -= 1;
           slotFree?.();
         }),
@@ -364,27 +374,49 @@ export class Scanner {
     return tags?.picture ? this.covers.saveFile(tags.picture.data, tags.picture.mime) : undefined;
   }
 
-  private async recordProblem(item: Todo, err: unknown): Promise<void> {
-    const reason = err instanceof TagError ? err.reason : "unreadable";
+  /**
+   * Lists unreadable files with their reasons: one write for all of them, their tracks (files
+   * that were readable before) removed at once, and the job log told in a few lines.
+   */
+  private async recordProblems(
+    bad: { item: Todo; err: unknown }[],
+    options: ScanOptions,
+  ): Promise<void> {
+    const now = Date.now();
     await this.database.write(() =>
-      this.database.client.execute({
-        sql: `INSERT INTO scan_problems (folder_id, path, reason, message, size, mtime, seen_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?)
-              ON CONFLICT(folder_id, path) DO UPDATE SET reason = excluded.reason,
-                message = excluded.message, size = excluded.size, mtime = excluded.mtime,
-                seen_at = excluded.seen_at`,
-        args: [
-          item.folder.id,
-          item.relPath,
-          reason,
-          problemText(err),
-          item.size,
-          item.mtime,
-          Date.now(),
-        ],
-      }),
+      this.database.client.batch(
+        bad.map(({ item, err }) => ({
+          sql: `INSERT INTO scan_problems (folder_id, path, reason, message, size, mtime, seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(folder_id, path) DO UPDATE SET reason = excluded.reason,
+                  message = excluded.message, size = excluded.size, mtime = excluded.mtime,
+                  seen_at = excluded.seen_at`,
+          args: [
+            item.folder.id,
+            item.relPath,
+            err instanceof TagError ? err.reason : "unreadable",
+            problemText(err),
+            item.size,
+            item.mtime,
+            now,
+          ],
+        })),
+        "write",
+      ),
     );
-    if (item.known) await this.store.remove([item.known.id]);
+    const knownIds = bad.flatMap(({ item }) => (item.known ? [item.known.id] : []));
+    if (knownIds.length) await this.store.remove(knownIds);
+    // Log lines stay under the job log's 2,000-character cap.
+    let line = "";
+    for (const { item, err } of bad) {
+      const entry = `${item.folder.name}/${item.relPath}: ${problemText(err)}`;
+      if (line && line.length + entry.length > 1900) {
+        await options.log(line, "warn");
+        line = "";
+      }
+      line = line ? `${line}; ${entry}` : entry;
+    }
+    if (line) await options.log(line, "warn");
   }
 
   private async clearProblems(files: ScannedFile[]): Promise<void> {

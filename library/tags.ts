@@ -2,9 +2,10 @@
  * The tag reader: one audio file → `TrackTags`. Domain code only (no HTTP, no database).
  *
  * Built on music-metadata, with:
- * - a fast path for MP3 and FLAC (`fast-tags.ts`): a strict synchronous port of the music-metadata
- *   code these formats go through, giving the same result ~10× cheaper; whatever it does not cover
- *   exactly (odd, malformed or rare input) is parsed by music-metadata itself;
+ * - a fast path for MP3, FLAC and Ogg Vorbis/Opus (`fast-tags.ts`): a strict synchronous port of
+ *   the music-metadata code these formats go through, giving the same result at a fraction of the
+ *   cost; whatever it does not cover exactly (odd, malformed or rare input) is parsed by
+ *   music-metadata itself;
  * - a block-cached synchronous tokenizer (`file-tokenizer.ts`): ~5× faster than `parseFile`;
  * - content sniffing before parsing: the parser is chosen by content, not by extension, and
  *   non-audio files are rejected before a parser scans them;
@@ -138,8 +139,8 @@ export interface ReadOptions {
   /** give up on one file after this long (reason "corrupt"); default 10,000 ms */
   timeoutMs?: number;
   /**
-   * The parser: "auto" (default) takes the fast path for MP3 and FLAC and music-metadata for the
-   * rest and for what the fast path declines; "music-metadata" always uses music-metadata; "fast"
+   * The parser: "auto" (default) takes the fast path for MP3, FLAC, Ogg Vorbis and Opus, and
+   * music-metadata for the rest and for what the fast path declines; "music-metadata" always uses music-metadata; "fast"
    * throws `FastPathDeclined` where "auto" would fall back (tests and benchmarks).
    */
   engine?: "auto" | "music-metadata" | "fast";
@@ -502,7 +503,19 @@ function imageMime(data: Uint8Array, declared: string | undefined): string | und
 // --- native tag index (fallbacks) ----------------------------------------------------------------
 
 /** "TXXX:MusicBrainz Album Id" → "musicbrainzalbumid"; "----:com.apple.iTunes:ARTISTS" → "artists". */
+const nativeKeys = new Map<string, string>();
+
 function nativeKey(id: string): string {
+  let k = nativeKeys.get(id);
+  if (k === undefined) {
+    k = toNativeKey(id);
+    if (nativeKeys.size >= 4096) nativeKeys.clear(); // ids repeat: a small memo does
+    nativeKeys.set(id, k);
+  }
+  return k;
+}
+
+function toNativeKey(id: string): string {
   let k = id.toLowerCase();
   if (k.startsWith("txxx:")) k = k.slice(5);
   else if (k.startsWith("----:")) k = k.slice(k.lastIndexOf(":") + 1);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
   rmSync(join(music, ".."), { recursive: true, force: true });
-});
+}, 60_000); // 10k files to delete: more than the default 5 s on a loaded machine
 
 async function scan(payload: { full?: boolean } = {}) {
   const job = await t.ctx.jobs.enqueue("scan", payload);
