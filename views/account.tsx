@@ -116,3 +116,33 @@ export function CreateApiKeyForm(props: { action: string; csrf: string; name?: s
     </form>
   );
 }
+
+/** A new password and its repetition (fields `password` and `password2`). */
+export function NewPasswordFields(props: { id: string; label: string; repeat: string }) {
+  return (
+    <>
+      <label for={props.id} safe>
+        {props.label}
+      </label>
+      <input
+        type="password"
+        id={props.id}
+        name="password"
+        required
+        minlength="4"
+        autocomplete="new-password"
+      />
+      <label for={`${props.id}2`} safe>
+        {props.repeat}
+      </label>
+      <input
+        type="password"
+        id={`${props.id}2`}
+        name="password2"
+        required
+        minlength="4"
+        autocomplete="new-password"
+      />
+    </>
+  );
+}

@@ -9,6 +9,7 @@ import {
   CreateApiKeyForm,
   Csrf,
   NewApiKey,
+  NewPasswordFields,
   Notice,
   When,
 } from "../../views/account.tsx";
@@ -177,23 +178,10 @@ function UserView(props: {
         <p class="muted">Sets the login and the Subsonic password and signs the user out.</p>
         <form method="post" action={`${base}/password`}>
           <Csrf token={props.csrf} />
-          <label for="reset-password">New password</label>
-          <input
-            type="password"
+          <NewPasswordFields
             id="reset-password"
-            name="password"
-            required
-            minlength="4"
-            autocomplete="new-password"
-          />
-          <label for="reset-password2">Repeat new password</label>
-          <input
-            type="password"
-            id="reset-password2"
-            name="password2"
-            required
-            minlength="4"
-            autocomplete="new-password"
+            repeat="Repeat new password"
+            label="New password"
           />
           <p>
             <button type="submit">Reset password</button>

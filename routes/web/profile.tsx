@@ -9,6 +9,7 @@ import {
   CreateApiKeyForm,
   Csrf,
   NewApiKey,
+  NewPasswordFields,
   Notice,
 } from "../../views/account.tsx";
 import { Layout } from "../../views/layout.tsx";
@@ -72,24 +73,7 @@ function ProfileView(props: ProfileProps) {
             required
             autocomplete="current-password"
           />
-          <label for="new-password">New password</label>
-          <input
-            type="password"
-            id="new-password"
-            name="password"
-            required
-            minlength="4"
-            autocomplete="new-password"
-          />
-          <label for="new-password2">Repeat new password</label>
-          <input
-            type="password"
-            id="new-password2"
-            name="password2"
-            required
-            minlength="4"
-            autocomplete="new-password"
-          />
+          <NewPasswordFields id="new-password" repeat="Repeat new password" label="New password" />
           <label class="check">
             <input type="checkbox" name="subsonic" value="1" checked />
             Use it as my Subsonic password too
@@ -111,23 +95,10 @@ function ProfileView(props: ProfileProps) {
         </p>
         <form method="post" action="/profile/subsonic-password">
           <Csrf token={props.csrf} />
-          <label for="subsonic-password">Subsonic password</label>
-          <input
-            type="password"
+          <NewPasswordFields
             id="subsonic-password"
-            name="password"
-            required
-            minlength="4"
-            autocomplete="new-password"
-          />
-          <label for="subsonic-password2">Repeat Subsonic password</label>
-          <input
-            type="password"
-            id="subsonic-password2"
-            name="password2"
-            required
-            minlength="4"
-            autocomplete="new-password"
+            repeat="Repeat Subsonic password"
+            label="Subsonic password"
           />
           <p>
             <button type="submit">Set Subsonic password</button>
