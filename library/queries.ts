@@ -127,10 +127,18 @@ async function memoized<T extends { id: number }>(
 /** Every track or album id, ascending (kept per library version: 8 bytes an item). */
 export async function allIds(database: Database, table: "tracks" | "albums"): Promise<number[]> {
   const m = await memo(database);
-  m.ids[table] ??= database
-    .all(`SELECT id FROM ${table} ORDER BY id`)
-    .then((rows) => rows.map((r) => Number(r.id)));
-  return m.ids[table];
+  let ids = m.ids[table];
+  if (!ids) {
+    const read = database
+      .all(`SELECT id FROM ${table} ORDER BY id`)
+      .then((rows) => rows.map((r) => Number(r.id)));
+    // A failed read is not kept.
+    read.catch(() => {
+      if (m.ids[table] === read) delete m.ids[table];
+    });
+    ids = m.ids[table] = read;
+  }
+  return ids;
 }
 
 /** `size` distinct items of `items`, in random order (all of them, shuffled, when fewer). */

@@ -51,9 +51,17 @@ const xmlText = (v: string | number | boolean) =>
  * them (shapes.ts makes one per song, album and artist view). Their renderings are kept with
  * them: a page of 50 songs then costs 50 look-ups, not 50 walks of 20 attributes.
  */
-const sharedNodes = new WeakSet<Node>();
-const xmlParts = new WeakMap<Node, { attrs: string; inner: string }>();
-const jsonBytes = new WeakMap<Node, Uint8Array>();
+interface Renderings {
+  json?: Uint8Array;
+  xml?: { attrs: string; inner: string };
+}
+
+/**
+ * Where a shared node keeps its renderings: a property no walk sees (a symbol, not
+ * enumerable), so a copy (`{ ...node, starred }`) is a plain node again, rendered afresh.
+ */
+const RENDERINGS = Symbol("renderings");
+const renderingsOf = (node: Node) => (node as { [RENDERINGS]?: Renderings })[RENDERINGS];
 
 /** Marks a node as shared (see above) and freezes it and all it holds. */
 export function shared<T extends Node>(node: T): T {
@@ -62,18 +70,18 @@ export function shared<T extends Node>(node: T): T {
     for (const child of Array.isArray(v) ? v : Object.values(v)) freeze(child);
     Object.freeze(v);
   };
+  Object.defineProperty(node, RENDERINGS, { value: {} satisfies Renderings });
   freeze(node);
-  sharedNodes.add(node);
   return node;
 }
 
 /** One element and its children, as text (string concatenation: no arrays to join). */
 function element(name: string, node: Node): string {
-  const share = sharedNodes.has(node);
-  let parts = share ? xmlParts.get(node) : undefined;
+  const kept = renderingsOf(node);
+  let parts = kept?.xml;
   if (!parts) {
     parts = elementParts(node);
-    if (share) xmlParts.set(node, parts);
+    if (kept) kept.xml = parts;
   }
   return parts.inner
     ? `<${name}${parts.attrs}>${parts.inner}</${name}>`
@@ -134,7 +142,8 @@ function toJson(value: Value, paste = true): unknown {
     for (const v of value) if (v !== undefined) out.push(toJson(v, paste));
     return out;
   }
-  if (paste && sharedNodes.has(value)) return placeholder(value);
+  const kept = paste ? renderingsOf(value) : undefined;
+  if (kept) return placeholder(value, kept);
   // One pass, no intermediate key lists: this runs for every node of every answer.
   const out: Record<string, unknown> = {};
   let n = 0;
@@ -150,10 +159,10 @@ function toJson(value: Value, paste = true): unknown {
 
 /**
  * In the tree handed to JSON.stringify, a shared node stands as a string no data can equal
- * (it holds 128 random bits drawn at start, shown to no one); its kept UTF-8 bytes replace it,
+ * (it holds 64 random bits drawn at start, shown to no one); its kept UTF-8 bytes replace it,
  * so the answer is assembled as bytes (no long string to build, then to encode again).
  */
-const NONCE = `~${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")}:`;
+const NONCE = `~${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString("hex")}:`;
 const MARKER = `"${NONCE}`;
 const utf8 = new TextEncoder();
 /** UTF-8 of the text between pastes: mostly "," between two list items, kept. */
@@ -169,11 +178,11 @@ function bytesOf(text: string): Uint8Array {
 }
 let pasted: Uint8Array[] = [];
 
-function placeholder(node: Node): string {
-  let bytes = jsonBytes.get(node);
+function placeholder(node: Node, kept: Renderings): string {
+  let bytes = kept.json;
   if (bytes === undefined) {
     bytes = utf8.encode(JSON.stringify(toJson(node, false)));
-    jsonBytes.set(node, bytes);
+    kept.json = bytes;
   }
   pasted.push(bytes);
   return `${NONCE}${pasted.length - 1}`;
