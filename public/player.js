@@ -47,21 +47,31 @@
     }).catch(() => undefined);
 
   let saveTimer;
+  const snapshot = () => ({
+    ids: queue.map((t) => t.id),
+    index: queue.length ? index : 0,
+    positionMs: Math.round((audio.currentTime || 0) * 1000),
+  });
   const save = (now = false) => {
     clearTimeout(saveTimer);
-    const run = () =>
-      post(
-        "/web/queue",
-        {
-          ids: queue.map((t) => t.id),
-          index: queue.length ? index : 0,
-          positionMs: Math.round((audio.currentTime || 0) * 1000),
-        },
-        true,
-      ).then(() => document.body.dispatchEvent(new CustomEvent("queue-changed")));
+    saveTimer = undefined;
+    const run = () => {
+      saveTimer = undefined;
+      return post("/web/queue", snapshot(), true).then(() =>
+        document.body.dispatchEvent(new CustomEvent("queue-changed")),
+      );
+    };
     if (now) return run();
     saveTimer = setTimeout(run, 400);
   };
+  // Leaving the page (reload, logout, tab closed) must not lose a save still waiting: a
+  // beacon outlives the page; it carries the CSRF token in its body since it cannot set headers.
+  window.addEventListener("pagehide", () => {
+    if (saveTimer === undefined) return;
+    clearTimeout(saveTimer);
+    const body = JSON.stringify({ ...snapshot(), _csrf: csrf });
+    navigator.sendBeacon("/web/queue", new Blob([body], { type: "application/json" }));
+  });
 
   const source = (t) => {
     const playable = t.contentType && audio.canPlayType(t.contentType) !== "";
@@ -134,7 +144,7 @@
     const n = nextIndex(step);
     if (n < 0) return;
     load(n);
-    save();
+    save(true);
   };
 
   const toggle = () => {

@@ -75,6 +75,21 @@ describe("play queue", () => {
     expect(await loadPlayQueue(t.ctx.database, alice.userId)).toEqual(before);
   });
 
+  test("a beacon from a closing page carries the token in its body", async () => {
+    const res = await t.request("/web/queue", {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: alice.cookie },
+      body: JSON.stringify({
+        ids: [trackIds[0], trackIds[2]],
+        index: 1,
+        positionMs: 10,
+        _csrf: alice.csrf,
+      }),
+    });
+    expect(res.status).toBe(204);
+    expect((await loadPlayQueue(t.ctx.database, alice.userId))?.currentIndex).toBe(1);
+  });
+
   test("needs the CSRF token and a session", async () => {
     const noCsrf = await t.request("/web/queue", {
       ...json({ ids: [], index: 0 }),
