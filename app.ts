@@ -5,6 +5,7 @@ import { jobApiRoutes } from "./routes/api/jobs.ts";
 import { libraryApiRoutes } from "./routes/api/library.ts";
 import { uploadRoutes } from "./routes/api/uploads.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { imageRoutes } from "./routes/images.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { staticRoutes } from "./routes/static.ts";
 import { subsonicRoutes } from "./routes/subsonic/index.ts";
@@ -29,6 +30,7 @@ export function createApp(ctx: AppContext) {
     })
     .use(healthRoutes(ctx))
     .use(staticRoutes())
+    .use(imageRoutes(ctx))
     .use(jobRoutes(ctx))
     .use(subsonicRoutes(ctx))
     .use(jobApiRoutes(ctx))

@@ -393,13 +393,36 @@ describe("annotations", () => {
     expect(s2.length).toBeGreaterThan(0);
     const info = (await ok("getArtistInfo2", `id=${artistId}`)).artistInfo2;
     expect(info.similarArtist).toEqual([]);
-    if (info.largeImageUrl) expect(info.largeImageUrl).toContain("getCoverArt?id=co-");
     expect((await ok("getArtistInfo", `id=${artistId}`)).artistInfo).toBeObject();
     const album = (await ok("getAlbumList2", "type=newest&size=1")).albumList2.album[0];
     expect((await ok("getAlbumInfo", `id=${album.id}`)).albumInfo).toBeObject();
     expect((await ok("getAlbumInfo2", `id=${album.id}`)).albumInfo).toBeObject();
     const xml = await (await t.request(`/rest/getArtistInfo2?apiKey=${key}&id=${artistId}`)).text();
     parseXml(xml);
+  });
+
+  test("info image URLs load without credentials, and only as signed", async () => {
+    const albums = (await ok("getAlbumList2", "type=alphabeticalByName&size=500")).albumList2
+      .album as Json[];
+    const withCover = albums.find((a) => a.coverArt);
+    expect(withCover).toBeDefined();
+    const info = (await ok("getAlbumInfo2", `id=${withCover.id}`)).albumInfo;
+    const large = new URL(info.largeImageUrl);
+    expect(large.pathname).toBe(`/img/${withCover.coverArt}`);
+    expect(large.searchParams.get("size")).toBe("600");
+    const path = large.pathname + large.search;
+    const image = await t.request(path);
+    expect(image.status).toBe(200);
+    expect(image.headers.get("content-type")).toStartWith("image/");
+    const forged = new URLSearchParams(large.search);
+    forged.set("size", "2000");
+    expect((await t.request(`${large.pathname}?${forged}`)).status).toBe(403);
+    forged.set("size", "600");
+    forged.set("sig", "A".repeat(22));
+    expect((await t.request(`${large.pathname}?${forged}`)).status).toBe(403);
+    const other = `/img/co-${"0".repeat(64)}${large.search}`;
+    expect((await t.request(other)).status).toBe(403);
+    expect((await t.request(`/img/../../etc/passwd${large.search}`)).status).toBe(404);
   });
 
   test("POST form bodies work like GET", async () => {

@@ -19,6 +19,7 @@ import {
 } from "../../library/playback.ts";
 import { episodeById } from "../../library/podcasts.ts";
 import { albumsByIds, artistsByIds } from "../../library/queries.ts";
+import { signedImageUrl } from "../images.ts";
 import {
   albumChildren,
   albums,
@@ -52,12 +53,13 @@ function starTargets(call: SubsonicCall): ItemRef[] {
   return refs;
 }
 
-/** Cover art links for the info endpoints (the Subsonic API has no coverArt field there). */
+/**
+ * Cover art links for the info endpoints (the Subsonic API has no coverArt field there). Apps
+ * load them as plain web images, without credentials: hence signed links.
+ */
 function imageUrls(ctx: AppContext, coverArtId: string | null | undefined): Node {
   if (!coverArtId) return {};
-  const url = (size: number) => ({
-    value: `${ctx.config.publicUrl}/rest/getCoverArt?id=${ids.cover(coverArtId)}&size=${size}`,
-  });
+  const url = (size: number) => ({ value: signedImageUrl(ctx, ids.cover(coverArtId), size) });
   return { smallImageUrl: url(150), mediumImageUrl: url(300), largeImageUrl: url(600) };
 }
 

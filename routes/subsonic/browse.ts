@@ -22,7 +22,7 @@ import { type SubsonicCall, SubsonicFailure, type SubsonicMethod } from "./types
 
 // ── parameters ──────────────────────────────────────────────────────────────
 
-export function required(call: SubsonicCall, name: string): string {
+export function required(call: Pick<SubsonicCall, "params">, name: string): string {
   const v = call.params.get(name);
   if (v === null || v === "")
     throw new SubsonicFailure(10, `Required parameter is missing: ${name}`);

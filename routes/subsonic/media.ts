@@ -101,23 +101,36 @@ function attachment(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-const perContext = new WeakMap<AppContext, Record<string, SubsonicMethod>>();
+/** What cover art needs of a call: no user, so a signed public link can use it too. */
+export type ImageCall = Pick<SubsonicCall, "params" | "request">;
+
+interface Media {
+  methods: Record<string, SubsonicMethod>;
+  coverArt: (call: ImageCall) => Promise<Response>;
+}
+
+const perContext = new WeakMap<AppContext, Media>();
 
 /**
- * stream, download, cover art, avatars, HLS; video methods answer that there is no video.
  * One set per app context: the web player streams through the same methods, so both share
  * one transcoder (and its concurrency limit and disk cache).
  */
-export function mediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
-  let methods = perContext.get(ctx);
-  if (!methods) {
-    methods = buildMediaMethods(ctx);
-    perContext.set(ctx, methods);
+function media(ctx: AppContext): Media {
+  let m = perContext.get(ctx);
+  if (!m) {
+    m = buildMedia(ctx);
+    perContext.set(ctx, m);
   }
-  return methods;
+  return m;
 }
 
-function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
+/** stream, download, cover art, avatars, HLS; video methods answer that there is no video. */
+export const mediaMethods = (ctx: AppContext) => media(ctx).methods;
+
+/** getCoverArt without the user: for signed public image links (routes/images.ts). */
+export const coverArt = (ctx: AppContext) => media(ctx).coverArt;
+
+function buildMedia(ctx: AppContext): Media {
   const transcoder = new Transcoder({
     cacheDir: transcodeCacheDir(ctx.config.dataDir),
     ffmpegPath: ctx.config.ffmpegPath,
@@ -247,7 +260,7 @@ function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
   };
 
   /** An image answer with validators; 304 when the client already holds it. */
-  const image = async (call: SubsonicCall, file: ImageFile, etag: string, cache: string) => {
+  const image = async (call: ImageCall, file: ImageFile, etag: string, cache: string) => {
     const headers = { ETag: etag, "Cache-Control": cache };
     if (matchesEtag(call.request, etag)) return new Response(null, { status: 304, headers });
     const st = await stat(file.path);
@@ -260,7 +273,7 @@ function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     });
   };
 
-  const sizeParam = (call: SubsonicCall): number | undefined => {
+  const sizeParam = (call: ImageCall): number | undefined => {
     const raw = call.params.get("size");
     if (raw === null || raw === "") return undefined;
     const n = Number(raw);
@@ -270,7 +283,7 @@ function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     return n;
   };
 
-  const getCoverArt: SubsonicMethod = async (call) => {
+  const getCoverArt = async (call: ImageCall): Promise<Response> => {
     const raw = required(call, "id");
     const size = sizeParam(call);
     let cover: CoverSource | undefined;
@@ -356,7 +369,7 @@ function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     throw notFound(`Video ${id}`);
   };
 
-  return {
+  const methods: Record<string, SubsonicMethod> = {
     stream,
     download,
     getCoverArt,
@@ -366,4 +379,5 @@ function buildMediaMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     getVideoInfo: noVideo,
     getCaptions: noVideo,
   };
+  return { methods, coverArt: getCoverArt };
 }
