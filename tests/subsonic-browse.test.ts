@@ -404,7 +404,7 @@ describe("annotations", () => {
   test("info image URLs load without credentials, and only as signed", async () => {
     const albums = (await ok("getAlbumList2", "type=alphabeticalByName&size=500")).albumList2
       .album as Json[];
-    const withCover: Json = albums.find((a) => a.coverArt);
+    const withCover = albums.find((a) => a.coverArt) as Json;
     expect(withCover).toBeDefined();
     const info = (await ok("getAlbumInfo2", `id=${withCover.id}`)).albumInfo;
     const large = new URL(info.largeImageUrl);
