@@ -15,6 +15,7 @@ import {
   LIBRARY,
   launchBrowser,
   login,
+  NARROW,
   newPage,
   PHONE,
   screenshot,
@@ -380,6 +381,73 @@ describe("screenshots", () => {
       }
     }, 60_000);
   }
+});
+
+/** Visible controls with no accessible name (label, aria-label(ledby), text, title or alt). */
+function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (el: Element): boolean => {
+      const aria = el.getAttribute("aria-label")?.trim();
+      if (aria) return true;
+      const by = el.getAttribute("aria-labelledby");
+      if (by?.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim()))
+        return true;
+      if ((el as HTMLInputElement).labels?.length) return true;
+      if (el.getAttribute("title")?.trim()) return true;
+      if (el.textContent?.trim()) return true;
+      return [...el.querySelectorAll("img[alt]")].some((i) => i.getAttribute("alt")?.trim());
+    };
+    const controls = document.querySelectorAll(
+      "button, a[href], select, textarea, input:not([type=hidden]), [role=button], [role=slider]",
+    );
+    return [...controls]
+      .filter((el) => (el as HTMLElement).offsetParent !== null || el.closest(".player"))
+      .filter((el) => !named(el))
+      .map((el) => el.outerHTML.slice(0, 120));
+  });
+}
+
+describe("the narrowest phone", () => {
+  test("every main page at 360 px: no sideways scrolling, every control named", async () => {
+    const { context, page } = await newPage(browser, NARROW);
+    try {
+      await login(page, server.url);
+      await page.goto(`${server.url}/albums?sort=name`);
+      await main(page).getByRole("link", { name: "Northern Lights", exact: true }).click();
+      await page.waitForURL((u) => /^\/albums\/\d+$/.test(u.pathname));
+      const album = new URL(page.url()).pathname;
+      const paths = [
+        "/",
+        "/artists",
+        "/albums",
+        album,
+        "/genres",
+        "/search?q=line",
+        "/playlists",
+        "/favorites",
+        "/history",
+        "/queue",
+        "/upload",
+        "/jobs",
+        "/admin",
+        "/admin/library",
+        "/admin/settings",
+        "/profile",
+      ];
+      const wide: string[] = [];
+      const unnamed: string[] = [];
+      for (const path of paths) {
+        await page.goto(`${server.url}${path}`);
+        await main(page).getByRole("heading", { level: 1 }).first().waitFor();
+        if (await scrollsSideways(page)) wide.push(path);
+        for (const control of await unnamedControls(page)) unnamed.push(`${path}: ${control}`);
+      }
+      expect(wide).toEqual([]);
+      expect(unnamed).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });
 
 describe("live library updates", () => {

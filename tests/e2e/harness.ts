@@ -15,6 +15,8 @@ export const ADMIN = { username: "admin", password: "admin-password-1" };
 export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
 
 export const PHONE = { width: 390, height: 844 };
+/** The narrowest phone the layout is made for. */
+export const NARROW = { width: 360, height: 740 };
 export const DESKTOP = { width: 1280, height: 800 };
 
 export async function launchBrowser(): Promise<Browser> {
