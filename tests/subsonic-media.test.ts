@@ -155,6 +155,30 @@ describe("stream and download", () => {
     expect(Number(rs.rows[0]?.n)).toBe(0);
   });
 
+  test("now playing is written when the track changes, not for every Range request", async () => {
+    const entry = async () =>
+      (
+        await t.ctx.database.client.execute(
+          "SELECT track_id, updated_at FROM now_playing WHERE player = 'np-test'",
+        )
+      ).rows.map((r) => [Number(r.track_id), Number(r.updated_at)]);
+    const tone = ids["tr:Tone"] ?? "";
+    const long = ids["tr:Long"] ?? "";
+    const stream = (id: string, init?: RequestInit) =>
+      t.request(`/rest/stream?c=np-test&apiKey=${key}&id=${id}`, init);
+    await (await stream(tone)).arrayBuffer();
+    const first = await entry();
+    expect(first).toHaveLength(1);
+    await Bun.sleep(5);
+    const range = { headers: { range: "bytes=0-99" } };
+    await (await stream(tone, range)).arrayBuffer();
+    expect(await entry()).toEqual(first);
+    await (await stream(long, range)).arrayBuffer();
+    const next = await entry();
+    expect(next[0]?.[0]).toBe(Number(long.slice(3)));
+    expect(next[0]?.[1]).toBeGreaterThan(first[0]?.[1] ?? 0);
+  });
+
   test("bad ids: missing 10, unknown / wrong kind / path tricks 70", async () => {
     expect(await failure("stream")).toBe(10);
     expect(await failure("download")).toBe(10);

@@ -39,6 +39,8 @@ const SLIVER_SECONDS = 0.5;
 /** Request parameters that authenticate; an HLS playlist carries them into its segment URLs. */
 const AUTH_PARAMS = ["u", "p", "t", "s", "apiKey", "c", "v"];
 const IMMUTABLE = "public, max-age=31536000, immutable";
+/** How often repeated streams of the same track refresh its now-playing entry. */
+const NOW_PLAYING_REFRESH_MS = 60_000;
 // Ids that resolve through the library (al-, ar-, tr-) may show another cover tomorrow.
 const REVALIDATE = "public, max-age=3600";
 
@@ -182,18 +184,30 @@ function buildMedia(ctx: AppContext): Media {
       headers,
     });
 
+  // A player fetches one track in many Range requests (seeking, buffering): its now-playing
+  // entry is written when the track changes or once a minute, not per request — each write
+  // would also turn the cached Subsonic answers stale.
+  const lastNowPlaying = new Map<string, { trackId: number; at: number }>();
+  const nowPlaying = async (call: SubsonicCall, trackId: number) => {
+    const player = call.params.get("c") || "unknown";
+    const key = `${call.user.id}\0${player}`;
+    const now = Date.now();
+    const last = lastNowPlaying.get(key);
+    if (last?.trackId === trackId && now - last.at < NOW_PLAYING_REFRESH_MS) return;
+    if (lastNowPlaying.size > 10_000) lastNowPlaying.clear();
+    lastNowPlaying.set(key, { trackId, at: now });
+    await setNowPlaying(ctx.database, call.user.id, player, trackId).catch((err) =>
+      ctx.log.warn("now playing not recorded", { track: trackId, error: String(err) }),
+    );
+  };
+
   // Never records a play: clients scrobble explicitly (and prefetch streams they never play).
   // It does show in getNowPlaying, as other Subsonic servers do, for clients that never scrobble.
   const stream: SubsonicMethod = async (call) => {
     const episode = await episodeFile(call, false);
     if (episode) return episode;
     const f = await trackFile(call);
-    if (call.request.method !== "HEAD") {
-      const player = call.params.get("c") || "unknown";
-      await setNowPlaying(ctx.database, call.user.id, player, f.track.id).catch((err) =>
-        ctx.log.warn("now playing not recorded", { track: f.track.id, error: String(err) }),
-      );
-    }
+    if (call.request.method !== "HEAD") await nowPlaying(call, f.track.id);
     const offset = secondsParam(call, "timeOffset") ?? 0;
     // Bandstand's own addition, used by the HLS playlist: seconds of output at most.
     const duration = secondsParam(call, "duration");
