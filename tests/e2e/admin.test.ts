@@ -9,6 +9,7 @@ import {
   type E2EServer,
   launchBrowser,
   login,
+  mainNav,
   newPage,
   PHONE,
   screenshot,
@@ -30,8 +31,6 @@ afterAll(async () => {
 });
 
 const CASEY = { username: "casey", password: "casey-password-1" };
-
-const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" });
 
 const background = (page: Page) =>
   page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -15,6 +15,8 @@ import {
   LIBRARY,
   launchBrowser,
   login,
+  main,
+  mainNav,
   NARROW,
   newPage,
   PHONE,
@@ -51,9 +53,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" });
-const main = (page: Page) => page.getByRole("main");
 
 /** Waits (briefly) for the images in view to finish loading, so screenshots show covers. */
 function imagesLoaded(page: Page) {

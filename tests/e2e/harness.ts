@@ -188,3 +188,23 @@ export function scrollsSideways(page: Page): Promise<boolean> {
     () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
   );
 }
+
+/** The main navigation and the main area, by their roles. */
+export const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" });
+export const main = (page: Page) => page.getByRole("main");
+
+/** Polls `probe` until it returns true (Playwright's `expect.poll`, which bun:test lacks). */
+export async function eventually(
+  probe: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+  explain?: () => Promise<string>,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) {
+      throw new Error(`timed out waiting until ${what}${explain ? `: ${await explain()}` : ""}`);
+    }
+    await Bun.sleep(100);
+  }
+}

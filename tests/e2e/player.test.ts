@@ -3,6 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import {
   DESKTOP,
   type E2EServer,
+  eventually,
   launchBrowser,
   login,
   newPage,
@@ -39,15 +40,6 @@ const audio = (page: Page) =>
     const a = document.querySelector("audio") as HTMLAudioElement;
     return { paused: a.paused, time: a.currentTime, src: a.src, error: a.error?.code ?? null };
   });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 15_000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 async function openAlbum(page: Page) {
   await page

@@ -12,6 +12,7 @@ import {
   type E2EServer,
   launchBrowser,
   login,
+  main,
   newPage,
   PHONE,
   screenshot,
@@ -31,7 +32,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const main = (page: Page) => page.getByRole("main");
 const nav = (page: Page, name: string) =>
   page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 

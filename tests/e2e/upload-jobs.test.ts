@@ -14,8 +14,11 @@ import { makeTone } from "../helpers/audio-files.ts";
 import {
   DESKTOP,
   type E2EServer,
+  eventually,
   launchBrowser,
   login,
+  main,
+  mainNav,
   newPage,
   PHONE,
   screenshot,
@@ -49,25 +52,6 @@ function linkTree(from: string, to: string): void {
     } catch {
       copyFileSync(source, target);
     }
-  }
-}
-
-const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" });
-const main = (page: Page) => page.getByRole("main");
-
-/** Polls `probe` until it returns true (Playwright's `expect.poll`, which bun:test lacks). */
-async function eventually(
-  probe: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-  explain?: () => Promise<string>,
-) {
-  const until = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > until) {
-      throw new Error(`timed out waiting until ${what}${explain ? `: ${await explain()}` : ""}`);
-    }
-    await Bun.sleep(100);
   }
 }
 
