@@ -10,6 +10,17 @@ export function html(body: string, status = 200, headers: Record<string, string>
   return new Response(body, { status, headers: { ...HTML, ...headers } });
 }
 
+/**
+ * An htmx request of an element of ours (not a boosted link or form, not the history restore
+ * that wants the whole page): answer a fragment.
+ */
+export function wantsFragment(request: Request): boolean {
+  const h = request.headers;
+  return (
+    h.get("hx-request") === "true" && !h.has("hx-boosted") && !h.has("hx-history-restore-request")
+  );
+}
+
 /** What a signed-in page handler gets. */
 export interface Web {
   session: ActiveSession;
@@ -35,8 +46,7 @@ async function failure(
   status: number,
   message: string,
 ): Promise<Response> {
-  const fragment = request.headers.has("hx-request") && !request.headers.has("hx-boosted");
-  if (fragment) {
+  if (wantsFragment(request)) {
     return html(`<p class="error" role="alert">${Bun.escapeHTML(message)}</p>`, status, {
       "HX-Retarget": "#flash",
       "HX-Reswap": "innerHTML",

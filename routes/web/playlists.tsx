@@ -33,7 +33,7 @@ import {
 } from "../../views/playlists.tsx";
 import { coverUrl, ListActions, type PlaylistAddition, TrackList } from "../../views/tracks.tsx";
 import { browsePage } from "./browse-page.tsx";
-import { field, guarded, html, idParam, type Web } from "./page.ts";
+import { field, guarded, html, idParam, type Web, wantsFragment } from "./page.ts";
 import { redirect } from "./session.ts";
 
 /** Longest playlist name and comment the forms accept. */
@@ -41,17 +41,6 @@ const MAX_NAME = 200;
 const MAX_COMMENT = 2000;
 /** Most tracks one "Add to playlist" adds (a whole album fits many times over). */
 const MAX_ADD = 5000;
-
-/**
- * An htmx request of an element of ours (not a boosted link or form, not the history restore
- * that wants the whole page): answer a fragment.
- */
-export function wantsFragment(request: Request): boolean {
-  const h = request.headers;
-  return (
-    h.get("hx-request") === "true" && !h.has("hx-boosted") && !h.has("hx-history-restore-request")
-  );
-}
 
 /** Every value of a form field: repeated fields and comma-separated lists alike. */
 export function fieldValues(body: unknown, name: string): string[] {

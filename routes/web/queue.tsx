@@ -18,8 +18,8 @@ import { type TrackView, tracksByIds } from "../../library/queries.ts";
 import { type Entry, EntryControls, errorsTo, playlistSummary } from "../../views/playlists.tsx";
 import { AddToPlaylist, TrackList } from "../../views/tracks.tsx";
 import { browsePage } from "./browse-page.tsx";
-import { field, guarded, html, type Web } from "./page.ts";
-import { entriesOf, wantsFragment } from "./playlists.tsx";
+import { field, guarded, html, type Web, wantsFragment } from "./page.ts";
+import { entriesOf } from "./playlists.tsx";
 import { redirect } from "./session.ts";
 
 /** The player name the web app saves the queue under (as routes/web/player.tsx does). */
