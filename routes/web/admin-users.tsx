@@ -289,6 +289,19 @@ export function adminUserRoutes(ctx: AppContext) {
 
   const back = (user: User, done: string) => redirect(`/admin/users/${user.id}?done=${done}`);
 
+  /** A change on a user's page: back to it saying `done`, or the page again with the error. */
+  const change = async (
+    session: ActiveSession,
+    user: User,
+    done: string,
+    run: () => Promise<void>,
+  ) => {
+    const r = await attempt(run);
+    if (r.ok) return back(user, done);
+    const page = await userPage(session, user, { error: r.error });
+    return pageAnswer(page, r.status, `/admin/users/${user.id}`);
+  };
+
   return (
     new Elysia({ name: "web-admin-users" })
       .get("/admin", ({ request }) =>
@@ -344,18 +357,13 @@ export function adminUserRoutes(ctx: AppContext) {
           { request, body },
           async ({ session }) => {
             const user = await target(params.id);
-            const r = await attempt(async () => {
+            return change(session, user, "role", async () => {
               const role = parseRole(field(body, "role"));
               if (user.id === session.user.id && role !== "admin") {
                 throw new DomainError("forbidden", "You cannot remove your own admin role.");
               }
               await ctx.users.setRole(user.username, role);
             });
-            if (!r.ok) {
-              const page = await userPage(session, user, { error: r.error });
-              return pageAnswer(page, r.status, `/admin/users/${user.id}`);
-            }
-            return back(user, "role");
           },
           ADMIN,
         ),
@@ -366,7 +374,7 @@ export function adminUserRoutes(ctx: AppContext) {
           { request, body },
           async ({ session }) => {
             const user = await target(params.id);
-            const r = await attempt(async () => {
+            return change(session, user, "password", async () => {
               const password = rawField(body, "password");
               if (password !== rawField(body, "password2")) {
                 throw new DomainError("invalid", "The two passwords differ.");
@@ -379,11 +387,6 @@ export function adminUserRoutes(ctx: AppContext) {
                 mine ? readCookie(request, SESSION_COOKIE) : undefined,
               );
             });
-            if (!r.ok) {
-              const page = await userPage(session, user, { error: r.error });
-              return pageAnswer(page, r.status, `/admin/users/${user.id}`);
-            }
-            return back(user, "password");
           },
           ADMIN,
         ),
