@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FastPathDeclined, type ReadOptions, readTags, TagError } from "../library/tags.ts";
 import { type GeneratedLibrary, generateLibrary } from "../scripts/generate-library.ts";
+import { be24, be32, cat, latin1, le32, syncsafe, u8, utf16 } from "./helpers/bytes.ts";
 
 const root = mkdtempSync(join(tmpdir(), "bandstand-fast-tags-"));
 afterAll(() => process.env.KEEP_FIXTURES || rmSync(root, { recursive: true, force: true }));
@@ -59,30 +60,6 @@ async function same(path: string, includePicture = false): Promise<boolean> {
 // --- byte builders ---------------------------------------------------------------------------------
 
 const enc = new TextEncoder();
-const u8 = (...bytes: number[]) => Uint8Array.from(bytes);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0) & 255);
-const be32 = (n: number) => u8(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-const le32 = (n: number) => u8(n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
-const be24 = (n: number) => u8((n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-const syncsafe = (n: number) => u8((n >> 21) & 127, (n >> 14) & 127, (n >> 7) & 127, n & 127);
-const utf16 = (s: string, bigEndian = false) => {
-  const out = new Uint8Array(s.length * 2);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out[i * 2 + (bigEndian ? 1 : 0)] = c & 255;
-    out[i * 2 + (bigEndian ? 0 : 1)] = c >> 8;
-  }
-  return out;
-};
 /** ID3v2 text: 0 Latin-1, 1 UTF-16 with a BOM (LE, or BE with `be`), 2 UTF-16BE, 3 UTF-8. */
 const text = (encoding: 0 | 1 | 2 | 3, s: string, be = false): Uint8Array => {
   switch (encoding) {

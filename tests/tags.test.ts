@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DEFAULT_ARTIST_SEPARATORS, splitArtists } from "../library/artists.ts";
 import { parseLrc } from "../library/lyrics.ts";
 import { normalizeDate, readTags, sniffAudio, TagError, type TrackTags } from "../library/tags.ts";
+import { be32, cat, latin1, le32, syncsafe, u8, utf16 } from "./helpers/bytes.ts";
 
 // --- fixtures ------------------------------------------------------------------------------------
 
@@ -89,37 +90,16 @@ const plain = (out: string, codec: string[], extra: string[] = []) => [
 // --- tiny tag writers for what ffmpeg cannot write ------------------------------------------------
 
 const enc = new TextEncoder();
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-const u8 = (...bytes: number[]) => new Uint8Array(bytes);
-const be32 = (n: number) => u8(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-const le32 = (n: number) => u8(n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
-const synchsafe = (n: number) => u8((n >> 21) & 127, (n >> 14) & 127, (n >> 7) & 127, n & 127);
-const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-const utf16 = (s: string) => {
-  const out = new Uint8Array(2 + s.length * 2);
-  out.set([0xff, 0xfe]);
-  for (let i = 0; i < s.length; i++) {
-    out[2 + i * 2] = s.charCodeAt(i) & 255;
-    out[3 + i * 2] = s.charCodeAt(i) >> 8;
-  }
-  return out;
-};
+/** UTF-16LE with its byte-order mark (ID3v2.3 text). */
+const utf16Bom = (s: string) => cat(u8(0xff, 0xfe), utf16(s));
 
 type Id3Version = 3 | 4;
 function id3Frame(v: Id3Version, id: string, body: Uint8Array): Uint8Array {
-  return cat(latin1(id), v === 4 ? synchsafe(body.length) : be32(body.length), u8(0, 0), body);
+  return cat(latin1(id), v === 4 ? syncsafe(body.length) : be32(body.length), u8(0, 0), body);
 }
 /** v2.4: UTF-8; v2.3: UTF-16 with BOM. */
 function id3Text(v: Id3Version, id: string, text: string): Uint8Array {
-  return id3Frame(v, id, v === 4 ? cat(u8(3), enc.encode(text)) : cat(u8(1), utf16(text)));
+  return id3Frame(v, id, v === 4 ? cat(u8(3), enc.encode(text)) : cat(u8(1), utf16Bom(text)));
 }
 function id3Txxx(v: Id3Version, description: string, value: string): Uint8Array {
   return id3Frame(
@@ -141,7 +121,7 @@ function id3Sylt(lines: [number, string][]): Uint8Array {
 }
 function id3Tag(v: Id3Version, frames: Uint8Array[]): Uint8Array {
   const body = cat(...frames);
-  return cat(latin1("ID3"), u8(v, 0, 0), synchsafe(body.length), body);
+  return cat(latin1("ID3"), u8(v, 0, 0), syncsafe(body.length), body);
 }
 
 /** Appends iTunes freeform atoms (----:com.apple.iTunes:NAME) to moov/udta/meta/ilst. */
