@@ -1,15 +1,8 @@
 import type { User } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
-import { DomainError, type DomainErrorKind } from "../../errors.ts";
+import { DomainError } from "../../errors.ts";
+import { httpStatus } from "../http-status.ts";
 import { csrfValid, currentSession } from "../web/session.ts";
-
-const STATUS: Record<DomainErrorKind, number> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-};
 
 export class ApiError extends Error {
   constructor(
@@ -67,7 +60,7 @@ export async function api(fn: () => Promise<unknown>): Promise<Response> {
     if (err instanceof DomainError) {
       return Response.json(
         { error: { code: err.kind, message: err.message } },
-        { status: STATUS[err.kind] },
+        { status: httpStatus(err) },
       );
     }
     throw err;

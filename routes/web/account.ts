@@ -1,4 +1,5 @@
 import { DomainError } from "../../errors.ts";
+import { httpStatus } from "../http-status.ts";
 import { HTML } from "./page.ts";
 
 /** A form field exactly as sent (passwords are not trimmed), "" when absent. */
@@ -6,13 +7,6 @@ export function rawField(body: unknown, name: string): string {
   if (!body || typeof body !== "object") return "";
   const v = (body as Record<string, unknown>)[name];
   return typeof v === "string" ? v : "";
-}
-
-/** HTTP status of a domain failure shown on a page. */
-export function statusOf(err: DomainError): number {
-  return { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, rate_limited: 429 }[
-    err.kind
-  ];
 }
 
 /**
@@ -25,7 +19,8 @@ export async function attempt<T>(
   try {
     return { ok: true, value: await work() };
   } catch (err) {
-    if (err instanceof DomainError) return { ok: false, error: err.message, status: statusOf(err) };
+    if (err instanceof DomainError)
+      return { ok: false, error: err.message, status: httpStatus(err) };
     throw err;
   }
 }

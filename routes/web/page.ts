@@ -2,6 +2,7 @@ import type { ActiveSession } from "../../auth/sessions.ts";
 import type { AppContext } from "../../context.ts";
 import { DomainError } from "../../errors.ts";
 import { ErrorPage } from "../../views/error-page.tsx";
+import { httpStatus } from "../http-status.ts";
 import { csrfValid, currentSession, presentedCsrf, redirect } from "./session.ts";
 
 export const HTML = { "content-type": "text/html; charset=utf-8" };
@@ -61,14 +62,6 @@ async function failure(
   return html(page, status);
 }
 
-const STATUS: Record<DomainError["kind"], number> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-};
-
 /**
  * Every web route that needs a user goes through this: no session → the login page
  * (remembering where the user was going), a state-changing method needs the session's
@@ -106,7 +99,7 @@ export async function guarded(
     const out = await fn({ session, request, url, body: input.body });
     return typeof out === "string" ? html(out) : out;
   } catch (err) {
-    if (err instanceof DomainError) return failure(request, session, STATUS[err.kind], err.message);
+    if (err instanceof DomainError) return failure(request, session, httpStatus(err), err.message);
     throw err;
   }
 }
