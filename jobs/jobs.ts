@@ -156,6 +156,7 @@ export class Jobs {
     }
 
     const fresh = (await this.get(job.id)) ?? started;
+    if ("deferred" in outcome) return this.defer(fresh, outcome.deferred, outcome.delaySeconds);
     if (outcome.done) {
       await this.transition(fresh, {
         state: "finished",
@@ -180,6 +181,26 @@ export class Jobs {
       },
     );
     return { status: 200, message: "continued" };
+  }
+
+  /** The job waits for a resource: a delayed message of its own brings it back, attempt unspent. */
+  private async defer(job: JobRow, reason: string, delaySeconds = 2): Promise<DeliveryResult> {
+    if (job.cancelRequested) {
+      await this.transition(job, { state: "canceled", finishedAt: Date.now() });
+      return { status: 200, message: "canceled" };
+    }
+    await this.appendLog(job.id, "info", `deferred ${delaySeconds} s: ${reason}`);
+    await this.transition(job, { state: "deferred", attempts: Math.max(0, job.attempts - 1) });
+    await this.queue.publish(
+      job.name,
+      { jobId: job.id },
+      {
+        delaySeconds,
+        retries: job.maxAttempts - 1,
+        deduplicationId: `${job.id}:deferred:${Date.now()}`,
+      },
+    );
+    return { status: 200, message: `deferred: ${reason}` };
   }
 
   /** A delivery without a job id (a schedule firing) becomes a job of its own. */

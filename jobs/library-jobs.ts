@@ -32,7 +32,7 @@ export function scanJob(
     async run(ctx) {
       // Two chunks of scans at once would read the same files twice.
       const token = await lock.acquire("library-scan", 120_000);
-      if (!token) throw new Error("another scan chunk is running; retrying later");
+      if (!token) return { done: false, deferred: "another scan is running" };
       try {
         const cursor = ctx.cursor ?? {
           startedAt: Date.now(),

@@ -15,7 +15,15 @@ export interface JobContext<P = unknown, C = unknown> {
   cancelRequested(): Promise<boolean>;
 }
 
-export type JobOutcome<C = unknown> = { done: true; result?: unknown } | { done: false; cursor: C };
+/**
+ * What a chunk did: finished the job, stopped at a cursor to go on from, or could not start now
+ * (a resource another job holds): deferred, it runs again after `delaySeconds` without spending an
+ * attempt.
+ */
+export type JobOutcome<C = unknown> =
+  | { done: true; result?: unknown }
+  | { done: false; cursor: C }
+  | { done: false; deferred: string; delaySeconds?: number };
 
 /** A job: plain domain code, idempotent (delivery is at-least-once). */
 export interface JobHandler<P = unknown, C = unknown> {

@@ -275,6 +275,63 @@ describe("built-in dispatcher", () => {
     expect(jobs.items.map((j) => j.state)).toEqual(["finished"]);
   });
 
+  test("a job that must wait is deferred: it comes back later without spending an attempt", async () => {
+    const t = await app();
+    let busy = 4; // more deferrals than attempts: waiting must never fail the job
+    t.ctx.jobs.register({
+      name: "waits",
+      maxAttempts: 2,
+      run: async () =>
+        busy-- > 0
+          ? { done: false, deferred: "the resource is busy", delaySeconds: 0 }
+          : { done: true },
+    });
+    const seen: string[] = [];
+    const unsubscribe = await t.ctx.edge.pubsub.subscribe("jobs", (message) => {
+      const event = JSON.parse(message) as { name: string; state: string };
+      if (event.name === "waits") seen.push(event.state);
+    });
+    const job = await t.ctx.jobs.enqueue("waits");
+    await dispatcher(t).drain();
+    await unsubscribe();
+    expect(seen).toEqual([
+      "queued",
+      ...Array.from({ length: 4 }, () => ["started", "deferred"]).flat(),
+      "started",
+      "finished",
+    ]);
+    const done = await t.ctx.jobs.get(job.id);
+    expect(done?.state).toBe("finished");
+    expect(done?.attempts).toBe(1);
+    const log = await t.ctx.jobs.logs(job.id);
+    expect(log.filter((l) => l.message === "deferred 0 s: the resource is busy")).toHaveLength(4);
+
+    // A deferred job is canceled at once, and its pending message then finds it ended.
+    t.ctx.jobs.register({
+      name: "waits-long",
+      run: async () => ({ done: false, deferred: "still busy", delaySeconds: 60 }),
+    });
+    const later = await t.ctx.jobs.enqueue("waits-long");
+    await dispatcher(t).drain();
+    expect((await t.ctx.jobs.get(later.id))?.state).toBe("deferred");
+    expect((await t.ctx.jobs.cancel(later.id)).state).toBe("canceled");
+  });
+
+  test("a scan that finds another scan running is deferred, then runs", async () => {
+    const t = await app();
+    const token = await t.ctx.edge.lock.acquire("library-scan", 60_000);
+    expect(token).toBeTruthy();
+    const job = await t.ctx.jobs.enqueue("scan");
+    await dispatcher(t).drain();
+    const waiting = await t.ctx.jobs.get(job.id);
+    expect(waiting?.state).toBe("deferred");
+    expect(waiting?.error).toBeNull();
+    await t.ctx.edge.lock.release("library-scan", token as string);
+    await Bun.sleep(2100); // the deferral's delay
+    await dispatcher(t).drain();
+    expect((await t.ctx.jobs.get(job.id))?.state).toBe("finished");
+  });
+
   test("long work runs in chunks with a cursor, and cancel stops it at the next chunk", async () => {
     const t = await app();
     t.ctx.jobs.register<{ to: number }, number>({

@@ -379,9 +379,24 @@ describe("music folders", () => {
     expect(page).toContain("Scan queued");
     const status = await root.request("/admin/library/status");
     expect(status.status).toBe(200);
-    expect(await text(status)).toContain("queued");
-    await (t.ctx.queue as LocalDispatcher).drain(60_000);
-    expect(await text(await root.request("/admin/library/status"))).toContain("finished");
+    // While a scan waits or runs the status also polls, so a lost SSE event cannot freeze it.
+    const active = await text(status);
+    expect(active).toContain("queued");
+    expect(active).toContain('hx-trigger="job from:body throttle:500ms, every 2s"');
+    // The full rescan waits (deferred) while the scan holds the library: drain until both end.
+    for (let i = 0; i < 40; i++) {
+      await (t.ctx.queue as LocalDispatcher).drain(60_000);
+      const latest = await Promise.all(
+        ["scan", "refresh-metadata"].map(
+          async (name) => (await t.ctx.jobs.list({ name, limit: 1 })).items[0]?.state,
+        ),
+      );
+      if (latest.every((state) => state === "finished")) break;
+      await Bun.sleep(250);
+    }
+    const ended = await text(await root.request("/admin/library/status"));
+    expect(ended).not.toMatch(/queued|started|deferred/);
+    expect(ended).toContain('hx-trigger="job from:body throttle:500ms"');
   });
 });
 

@@ -92,8 +92,11 @@ describe("job monitor", () => {
     expect(two.html).toContain(`href="/jobs/${finished.id}"`);
     expect(two.html).toContain(`href="/jobs/${failed.id}"`);
     expect(two.html).toContain("no music folder 999");
-    // The list part refreshes itself on job events from the SSE stream.
-    expect(html).toMatch(/id="jobs-live"[^>]*hx-trigger="job from:body throttle:500ms"/);
+    // The list part refreshes itself on job events from the SSE stream, and polls while a job it
+    // lists is active (a lost event must not freeze it); a list of ended jobs only listens.
+    expect(html).toMatch(/id="jobs-live"[^>]*hx-trigger="job from:body throttle:500ms, every 2s"/);
+    const ended = await page(user, "/jobs?state=failed");
+    expect(ended.html).toMatch(/id="jobs-live"[^>]*hx-trigger="job from:body throttle:500ms"/);
   });
 
   test("filters by state and by name", async () => {

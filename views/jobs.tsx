@@ -10,7 +10,18 @@ export function jobLabel(job: Pick<JobRow, "id" | "name">): string {
   return `${job.name} ${job.id.replace(/^job_/, "").slice(0, 8)}`;
 }
 
-export const canCancel = (job: JobRow) => ACTIVE.includes(job.state) && !job.cancelRequested;
+export const isActive = (job: Pick<JobRow, "state">) => ACTIVE.includes(job.state);
+export const canCancel = (job: JobRow) => isActive(job) && !job.cancelRequested;
+
+/**
+ * The hx-trigger of a part that follows jobs live: it refreshes on SSE `job` events (matching
+ * `filter` when given), and while something it shows is active it also polls, so an event lost
+ * to a reconnect or to a swap in flight never leaves it showing a state long gone.
+ */
+export function liveTrigger(active: boolean, filter?: string): string {
+  const event = filter ? `job[${filter}]` : "job";
+  return `${event} from:body throttle:500ms${active ? ", every 2s" : ""}`;
+}
 export const canRetry = (job: JobRow) => RETRYABLE.includes(job.state);
 
 /** UTC wall-clock time of an epoch-ms instant, in a `<time>`. */

@@ -6,6 +6,7 @@ import type { JobRow } from "../../jobs/types.ts";
 import { type FolderSummary, folderSummaries } from "../../library/folders.ts";
 import { Csrf, Notice, When } from "../../views/account.tsx";
 import { AdminPage } from "../../views/admin.tsx";
+import { isActive, liveTrigger } from "../../views/jobs.tsx";
 import { Layout } from "../../views/layout.tsx";
 import { field, guarded } from "./page.ts";
 import { redirect } from "./session.ts";
@@ -16,11 +17,10 @@ const SCAN_JOBS = [
   { name: "scan", label: "Scan" },
   { name: "refresh-metadata", label: "Full rescan" },
 ] as const;
-const ACTIVE = new Set(["queued", "scheduled", "started", "deferred"]);
 
 type Problem = Awaited<ReturnType<AppContext["library"]["problems"]>>[number];
 
-/** The latest scan and full rescan: what they are doing or how they ended. Refreshes on job events. */
+/** The latest scan and full rescan: what they are doing or how they ended, kept live. */
 function ScanStatus(props: { latest: { label: string; job?: JobRow }[] }) {
   return (
     <ul
@@ -28,15 +28,15 @@ function ScanStatus(props: { latest: { label: string; job?: JobRow }[] }) {
       class="scan-status"
       aria-label="Scan status"
       hx-get="/admin/library/status"
-      hx-trigger="job from:body throttle:500ms"
-      hx-swap="outerHTML"
+      hx-trigger={liveTrigger(props.latest.some(({ job }) => job && isActive(job)))}
+      hx-swap="outerSync"
     >
       {props.latest.map(({ label, job }) => (
         <li>
           <strong>{label}:</strong>{" "}
           {!job ? (
             "never run"
-          ) : ACTIVE.has(job.state) ? (
+          ) : isActive(job) ? (
             <span>
               {job.state}
               {job.state === "started" &&

@@ -35,7 +35,7 @@ async function Shelf(props: {
     ? {
         "hx-get": `/web/home/${props.id}`,
         "hx-trigger": "library from:body throttle:1s",
-        "hx-swap": "outerHTML",
+        "hx-swap": "outerSync",
       }
     : {};
   return (

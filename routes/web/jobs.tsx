@@ -11,11 +11,13 @@ import {
   canCancel,
   canRetry,
   duration,
+  isActive,
   JobActions,
   JobItem,
   JobProgress,
   JobStateBadge,
   jobLabel,
+  liveTrigger,
   Time,
 } from "../../views/jobs.tsx";
 import { Layout } from "../../views/layout.tsx";
@@ -26,8 +28,6 @@ const PAGE_SIZE = 25;
 const JOB_ID = /^job_[0-9a-f-]{36}$/;
 /** Where an admin action may send the browser back to: a jobs page, nothing else. */
 const BACK = /^\/jobs(\/job_[0-9a-f-]{36})?(\?[\w=&%.+-]*)?$/;
-/** Refresh a live part on job events, at most twice a second. */
-const LIVE = "job from:body throttle:500ms";
 
 interface ListQuery {
   state?: JobState;
@@ -133,7 +133,7 @@ async function listPage(ctx: AppContext, session: ActiveSession, url: URL): Prom
         aria-label="Job monitor"
         hx-get={self}
         hx-select="#jobs-live"
-        hx-trigger={LIVE}
+        hx-trigger={liveTrigger(list.items.some(isActive))}
         hx-swap="outerMorph"
       >
         <ul class="job-counts" aria-label="Jobs by state">
@@ -221,7 +221,7 @@ async function jobPage(
         aria-label="Job details"
         hx-get={self}
         hx-select="#job-live"
-        hx-trigger={`job[detail.data.includes('${job.id}')] from:body throttle:500ms`}
+        hx-trigger={liveTrigger(isActive(job), `detail.data.includes('${job.id}')`)}
         hx-swap="outerMorph"
       >
         <dl class="job-facts">

@@ -177,7 +177,7 @@ describe("admin and profile", () => {
         `${server.url}/rest/startScan?f=json&v=1.16.1&c=e2e&u=admin&p=admin-password-1`,
       );
       expect(started.status).toBe(200);
-      const until = Date.now() + 15_000;
+      const until = Date.now() + 30_000;
       for (;;) {
         const now = await status.evaluate((e) => ({
           seen: (e as HTMLElement).dataset.seen,
