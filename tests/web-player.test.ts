@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadPlayQueue } from "../library/playqueue.ts";
 import {
+  PUBLIC_URL,
   scanLibrary,
   startTestApp,
   type TestApp,
@@ -127,9 +128,17 @@ describe("scrobbles, stars and ratings", () => {
     expect((await alice.form("/web/scrobble/abc", { submission: "true" })).status).toBe(404);
   });
 
+  /** The star or rating form posted by htmx (it answers a fragment, not a redirect). */
+  const hxForm = (path: string, fields: Record<string, string>) =>
+    alice.request(path, {
+      method: "POST",
+      headers: { "hx-request": "true", "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields).toString(),
+    });
+
   test("the star button toggles and answers its new self", async () => {
     const id = trackIds[1];
-    const res = await alice.form(`/web/star/track/${id}`, { starred: "1", name: 'Two "><b>' });
+    const res = await hxForm(`/web/star/track/${id}`, { starred: "1", name: 'Two "><b>' });
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('aria-pressed="true"');
@@ -140,15 +149,18 @@ describe("scrobbles, stars and ratings", () => {
       args: [alice.userId],
     });
     expect(starred.rows.map((r) => Number(r.item_id))).toEqual([id as number]);
-    const off = await (await alice.form(`/web/star/track/${id}`, { starred: "0" })).text();
+    const off = await (await hxForm(`/web/star/track/${id}`, { starred: "0" })).text();
     expect(off).toContain('aria-pressed="false"');
+    // The answer is the next form: it posts the opposite state with the session's CSRF token.
+    expect(off).toContain('name="starred" value="1"');
+    expect(off).toContain(`name="_csrf" value="${alice.csrf}"`);
     expect((await alice.form("/web/star/playlist/1", { starred: "1" })).status).toBe(404);
     expect((await alice.form("/web/star/album/424242", { starred: "1" })).status).toBe(404);
   });
 
   test("ratings are 0–5 on an existing item", async () => {
     const id = trackIds[2];
-    expect((await alice.form(`/web/rate/track/${id}`, { rating: "4" })).status).toBe(204);
+    expect((await hxForm(`/web/rate/track/${id}`, { rating: "4" })).status).toBe(204);
     const r = await t.ctx.database.client.execute({
       sql: "SELECT rating FROM ratings WHERE user_id = ? AND item_id = ?",
       args: [alice.userId, id ?? 0],
@@ -163,6 +175,75 @@ describe("scrobbles, stars and ratings", () => {
       body: "rating=1",
     });
     expect(missingCsrf.status).toBe(403);
+  });
+});
+
+describe("star and rate without JavaScript", () => {
+  const plainForm = (path: string, fields: Record<string, string>, referer?: string) =>
+    t.request(path, {
+      method: "POST",
+      headers: {
+        cookie: alice.cookie,
+        "content-type": "application/x-www-form-urlencoded",
+        ...(referer ? { referer } : {}),
+      },
+      body: new URLSearchParams({ _csrf: alice.csrf, ...fields }).toString(),
+    });
+  const marksOf = async (id: number) => {
+    const star = await t.ctx.database.client.execute({
+      sql: "SELECT count(*) AS n FROM stars WHERE user_id = ? AND item_type = 'track' AND item_id = ?",
+      args: [alice.userId, id],
+    });
+    const rating = await t.ctx.database.client.execute({
+      sql: "SELECT rating FROM ratings WHERE user_id = ? AND item_type = 'track' AND item_id = ?",
+      args: [alice.userId, id],
+    });
+    return { starred: Number(star.rows[0]?.n) === 1, rating: Number(rating.rows[0]?.rating ?? 0) };
+  };
+
+  test("the album page's forms post, then return to the page they came from", async () => {
+    const id = trackIds[0] as number;
+    const albumId = Number(
+      (
+        await t.ctx.database.client.execute({
+          sql: "SELECT album_id FROM tracks WHERE id = ?",
+          args: [id],
+        })
+      ).rows[0]?.album_id,
+    );
+    // The page carries plain forms for both, each with the CSRF token.
+    const page = await (await alice.request(`/albums/${albumId}`)).text();
+    expect(page).toContain(`<form class="mark-form" method="post" action="/web/star/track/${id}"`);
+    expect(page).toContain(`<form class="mark-form" method="post" action="/web/rate/track/${id}"`);
+    expect(page).toMatch(/<noscript><button type="submit"[^>]*aria-label="Save rating of [^"]+"/);
+
+    const here = `${PUBLIC_URL}/albums/${albumId}?sort=1`;
+    const star = await plainForm(`/web/star/track/${id}`, { starred: "1" }, here);
+    expect(star.status).toBe(303);
+    expect(star.headers.get("location")).toBe(`/albums/${albumId}?sort=1`);
+    const rate = await plainForm(`/web/rate/track/${id}`, { rating: "3" }, here);
+    expect(rate.status).toBe(303);
+    expect(rate.headers.get("location")).toBe(`/albums/${albumId}?sort=1`);
+    expect(await marksOf(id)).toEqual({ starred: true, rating: 3 });
+
+    // A Referer from another site, or none, leads home, never away.
+    for (const referer of ["https://evil.example/albums/1", "//evil.example/x", undefined]) {
+      const res = await plainForm(`/web/star/track/${id}`, { starred: "0" }, referer);
+      expect({ referer, location: res.headers.get("location") }).toEqual({
+        referer,
+        location: "/",
+      });
+    }
+    expect((await marksOf(id)).starred).toBe(false);
+
+    // Without the CSRF field nothing changes.
+    const forged = await t.request(`/web/rate/track/${id}`, {
+      method: "POST",
+      headers: { cookie: alice.cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: "rating=5",
+    });
+    expect(forged.status).toBe(403);
+    expect((await marksOf(id)).rating).toBe(3);
   });
 });
 

@@ -32,41 +32,71 @@ export function playerTrack(t: TrackView) {
   };
 }
 
-/** A star toggle; answers to POST /web/star/:type/:id with its own new state. */
-export function StarButton(props: { type: ItemType; id: number; name: string; starred: boolean }) {
+/**
+ * A star toggle: a form posting to /web/star/:type/:id. With htmx it swaps in the answer (its own
+ * new state); without JavaScript the post returns to the page it came from.
+ */
+export function StarButton(props: {
+  type: ItemType;
+  id: number;
+  name: string;
+  starred: boolean;
+  csrf: string;
+}) {
   const label = `${props.starred ? "Unstar" : "Star"} ${props.name}`;
+  const action = `/web/star/${props.type}/${props.id}`;
   return (
-    <button
-      type="button"
-      class="star"
-      aria-label={label}
-      aria-pressed={props.starred ? "true" : "false"}
-      hx-post={`/web/star/${props.type}/${props.id}`}
-      hx-vals={JSON.stringify({ starred: props.starred ? "0" : "1", name: props.name })}
-      hx-swap="outerHTML"
-    >
-      {props.starred ? "★" : "☆"}
-    </button>
+    <form class="mark-form" method="post" action={action} hx-post={action} hx-swap="outerHTML">
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <input type="hidden" name="starred" value={props.starred ? "0" : "1"} />
+      <input type="hidden" name="name" value={props.name} />
+      <button
+        type="submit"
+        class="star"
+        aria-label={label}
+        aria-pressed={props.starred ? "true" : "false"}
+      >
+        {props.starred ? "★" : "☆"}
+      </button>
+    </form>
   );
 }
 
-/** A 0–5 rating; a change posts at once. */
-export function RatingSelect(props: { type: ItemType; id: number; name: string; rating: number }) {
+/**
+ * A 0–5 rating: a form posting to /web/rate/:type/:id. With htmx a change posts at once; without
+ * JavaScript a "Save" button posts it and returns to the page.
+ */
+export function RatingSelect(props: {
+  type: ItemType;
+  id: number;
+  name: string;
+  rating: number;
+  csrf: string;
+}) {
+  const action = `/web/rate/${props.type}/${props.id}`;
   return (
-    <select
-      class="rating"
-      name="rating"
-      aria-label={`Rate ${props.name}`}
-      hx-post={`/web/rate/${props.type}/${props.id}`}
+    <form
+      class="mark-form"
+      method="post"
+      action={action}
+      hx-post={action}
       hx-trigger="change"
       hx-swap="none"
     >
-      {[0, 1, 2, 3, 4, 5].map((n) => (
-        <option value={String(n)} selected={n === props.rating}>
-          {n === 0 ? "–" : "★".repeat(n)}
-        </option>
-      ))}
-    </select>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <select class="rating" name="rating" aria-label={`Rate ${props.name}`}>
+        {[0, 1, 2, 3, 4, 5].map((n) => (
+          <option value={String(n)} selected={n === props.rating}>
+            {n === 0 ? "–" : "★".repeat(n)}
+          </option>
+        ))}
+      </select>
+      <noscript>
+        <button type="submit" class="secondary" aria-label={`Save rating of ${props.name}`}>
+          Save
+        </button>
+      </noscript>
+    </form>
   );
 }
 
@@ -89,6 +119,8 @@ export interface TrackListProps {
   current?: number;
   /** An "Add <title> to playlist" control on every row (default true). */
   toPlaylist?: boolean;
+  /** The session's CSRF token, for the star and rating forms of each row. */
+  csrf: string;
 }
 
 /** Row index → "Disc 2: Bonus" for the first track of each disc, when headings are worth it. */
@@ -163,8 +195,20 @@ export function TrackList(props: TrackListProps) {
               >
                 <Icon name="plus" />
               </button>
-              <StarButton type="track" id={t.id} name={name} starred={!!mark?.starredAt} />
-              <RatingSelect type="track" id={t.id} name={name} rating={mark?.rating ?? 0} />
+              <StarButton
+                type="track"
+                id={t.id}
+                name={name}
+                starred={!!mark?.starredAt}
+                csrf={props.csrf}
+              />
+              <RatingSelect
+                type="track"
+                id={t.id}
+                name={name}
+                rating={mark?.rating ?? 0}
+                csrf={props.csrf}
+              />
               {props.toPlaylist !== false && (
                 <AddToPlaylist what={{ tracks: [t.id] }} name={name} />
               )}

@@ -143,12 +143,14 @@ export function albumRoutes(ctx: AppContext) {
                   )}
                   <div class="marks">
                     <StarButton
+                      csrf={session.csrfToken}
                       type="album"
                       id={id}
                       name={album.name}
                       starred={!!mark?.starredAt}
                     />
                     <RatingSelect
+                      csrf={session.csrfToken}
                       type="album"
                       id={id}
                       name={album.name}
@@ -164,6 +166,7 @@ export function albumRoutes(ctx: AppContext) {
               </figure>
               <h2>Tracks</h2>
               <TrackList
+                csrf={session.csrfToken}
                 id="album-tracks"
                 label={`Tracks of ${album.name}`}
                 tracks={tracks}

@@ -84,6 +84,7 @@ export function artistRoutes(ctx: AppContext) {
                   <p class="meta">{plural(albums.length, "album")}</p>
                   <div class="marks">
                     <StarButton
+                      csrf={session.csrfToken}
                       type="artist"
                       id={id}
                       name={artist.name}
@@ -101,6 +102,7 @@ export function artistRoutes(ctx: AppContext) {
                   <h2 id="artist-top">Top tracks</h2>
                   <ListActions list="top-tracks" name="top tracks" />
                   <TrackList
+                    csrf={session.csrfToken}
                     id="top-tracks"
                     label={`Top tracks of ${artist.name}`}
                     tracks={top}

@@ -13,6 +13,7 @@ import {
   presentedCsrf,
   readCookie,
   redirect,
+  safeNext,
   sessionCookie,
 } from "./session.ts";
 
@@ -23,11 +24,6 @@ type Form = {
   _csrf?: string;
   next?: string;
 };
-
-/** Where to go after login: only a path on this site (never `//host` or a scheme). */
-export function safeNext(raw: string | null | undefined): string {
-  return raw && /^\/(?![/\\])/.test(raw) ? raw : "/";
-}
 
 function CredentialsForm(props: {
   action: string;

@@ -84,6 +84,7 @@ export function genreRoutes(ctx: AppContext) {
                 {tracks.length === TRACKS && <p class="meta">{`The first ${TRACKS} tracks.`}</p>}
                 <ListActions list="genre-tracks-list" name="these tracks" />
                 <TrackList
+                  csrf={session.csrfToken}
                   id="genre-tracks-list"
                   label={`${name} tracks`}
                   tracks={tracks}

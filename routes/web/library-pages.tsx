@@ -55,6 +55,7 @@ export function libraryPageRoutes(ctx: AppContext) {
                   <>
                     <ListActions list="starred-tracks" name="starred tracks" />
                     <TrackList
+                      csrf={session.csrfToken}
                       id="starred-tracks"
                       label="Starred tracks"
                       tracks={tracks}
@@ -100,6 +101,7 @@ export function libraryPageRoutes(ctx: AppContext) {
                 <p class="empty">Nothing played yet.</p>
               ) : (
                 <TrackList
+                  csrf={session.csrfToken}
                   id="history-tracks"
                   label="Recently played tracks"
                   tracks={plays.map((p) => p.track)}

@@ -15,7 +15,8 @@ import { tracksByIds } from "../../library/queries.ts";
 import { playerTrack, StarButton } from "../../views/tracks.tsx";
 import { mediaMethods } from "../subsonic/media.ts";
 import { SubsonicFailure } from "../subsonic/types.ts";
-import { field, guarded, idParam } from "./page.ts";
+import { field, guarded, idParam, wantsFragment } from "./page.ts";
+import { redirectBack } from "./session.ts";
 
 /** The player name the web app records plays and now-playing under. */
 const PLAYER = "Bandstand web";
@@ -143,8 +144,9 @@ export function playerRoutes(ctx: AppContext) {
         await existing(ctx, type, id);
         const on = field(body, "starred") === "1";
         await (on ? star : unstar)(ctx.database, session.user.id, [{ type, id }]);
+        if (!wantsFragment(request)) return redirectBack(request);
         const name = field(body, "name") || `this ${type}`;
-        return <StarButton type={type} id={id} name={name} starred={on} />;
+        return <StarButton type={type} id={id} name={name} starred={on} csrf={session.csrfToken} />;
       }),
     )
     .post("/web/rate/:type/:id", ({ request, body, params }) =>
@@ -155,6 +157,7 @@ export function playerRoutes(ctx: AppContext) {
         if (!/^[0-5]$/.test(rating)) throw new DomainError("invalid", "rating must be 0 to 5");
         await existing(ctx, type, id);
         await setRating(ctx.database, session.user.id, { type, id }, Number(rating));
+        if (!wantsFragment(request)) return redirectBack(request);
         return new Response(null, { status: 204 });
       }),
     );

@@ -224,6 +224,7 @@ function PlaylistTracks(props: {
       </div>
       {entries.length > 0 ? (
         <TrackList
+          csrf={props.csrf}
           id="playlist-tracks-list"
           label={`Tracks of ${p.name}`}
           tracks={entries.map((e) => e.track)}

@@ -81,6 +81,7 @@ function QueueSection(props: {
             </p>
           )}
           <TrackList
+            csrf={props.csrf}
             id="queue-list"
             label="Play queue"
             tracks={entries.map((e) => e.track)}

@@ -84,6 +84,7 @@ export function searchRoutes(ctx: AppContext) {
                   <section aria-labelledby="found-tracks">
                     <h2 id="found-tracks">Tracks</h2>
                     <TrackList
+                      csrf={session.csrfToken}
                       id="found-tracks-list"
                       label="Tracks found"
                       tracks={tracks}

@@ -69,6 +69,21 @@ export function preloginCsrf(
   return { token, setCookie: cookie(ctx, PRELOGIN_CSRF_COOKIE, token, 3600) };
 }
 
+/** Where to go after login or a plain form: only a path on this site (never `//host` or a scheme). */
+export function safeNext(raw: string | null | undefined): string {
+  return raw && /^\/(?![/\\])/.test(raw) ? raw : "/";
+}
+
+/**
+ * Back to the page a plain (no-JavaScript) form was posted from: the Referer when it is a page of
+ * this site, else the home page.
+ */
+export function redirectBack(request: Request): Response {
+  const referer = URL.parse(request.headers.get("referer") ?? "");
+  const same = referer && referer.origin === new URL(request.url).origin;
+  return redirect(same ? safeNext(referer.pathname + referer.search) : "/");
+}
+
 /** A 303 to `location`, setting the given cookies (after a POST, or to send a visitor elsewhere). */
 export function redirect(location: string, setCookies: string[] = []): Response {
   const headers = new Headers({ location });

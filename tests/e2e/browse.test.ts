@@ -173,6 +173,12 @@ describe("live search and uninterrupted playback", () => {
         return n / (c.width * c.height);
       });
       expect(inked).toBeGreaterThan(0.2);
+      // Star and rate a track in place while it plays: no page load.
+      await main(page).getByRole("button", { name: "Star Solar Wind", exact: true }).click();
+      await main(page).getByRole("button", { name: "Unstar Solar Wind", exact: true }).waitFor();
+      const rated = page.waitForResponse((r) => r.url().includes("/web/rate/track/"));
+      await main(page).getByLabel("Rate Solar Wind").selectOption("5");
+      expect((await rated).status()).toBe(204);
 
       let url = page.url();
       for (const [link, heading] of [
@@ -222,6 +228,8 @@ describe("live search and uninterrupted playback", () => {
           sameDocument: true,
         });
       }
+      // The last page visited, Favorites, lists the track starred above.
+      await main(page).getByText("Solar Wind", { exact: true }).waitFor();
     } finally {
       await context.close();
     }
@@ -260,6 +268,16 @@ describe("without JavaScript", () => {
       for (const title of ["Polar Night", "Green Veil", "Solar Wind"]) {
         await main(page).getByText(title, { exact: true }).waitFor();
       }
+      // Star and rate a track with plain forms: each post comes back to this album page.
+      const albumUrl = page.url();
+      await main(page).getByRole("button", { name: "Star Green Veil", exact: true }).click();
+      await main(page).getByRole("button", { name: "Unstar Green Veil", exact: true }).waitFor();
+      expect(page.url()).toBe(albumUrl);
+      await main(page).getByLabel("Rate Green Veil").selectOption("4");
+      await main(page).getByRole("button", { name: "Save rating of Green Veil" }).click();
+      await page.waitForLoadState();
+      expect(page.url()).toBe(albumUrl);
+      expect(await main(page).getByLabel("Rate Green Veil").inputValue()).toBe("4");
       // The sort form of the albums page is a real GET form.
       await mainNav(page).getByRole("link", { name: "Albums", exact: true }).click();
       await page.getByLabel("Sort by").selectOption("name");
