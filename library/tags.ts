@@ -2,7 +2,7 @@
  * The tag reader: one audio file → `TrackTags`. Domain code only (no HTTP, no database).
  *
  * Built on music-metadata, with:
- * - a fast path for MP3, FLAC and Ogg Vorbis/Opus (`fast-tags.ts`): a strict synchronous port of
+ * - a fast path for MP3, FLAC and Ogg Vorbis/Opus (`fast-tags/`): a strict synchronous port of
  *   the music-metadata code these formats go through, giving the same result at a fraction of the
  *   cost; whatever it does not cover exactly (odd, malformed or rare input) is parsed by
  *   music-metadata itself;
@@ -30,7 +30,7 @@ import {
   TimestampFormat,
 } from "music-metadata";
 import { DEFAULT_ARTIST_SEPARATORS, splitArtists } from "./artists.ts";
-import { Decline, type FastFormat, fastMetadata } from "./fast-tags.ts";
+import { Decline, type FastFormat, fastMetadata } from "./fast-tags/index.ts";
 import { CachedFileTokenizer, ClosedTokenizerError } from "./file-tokenizer.ts";
 import {
   AUDIO_EXTENSIONS,

@@ -1,5 +1,5 @@
 /**
- * Differential test of the fast tag path (library/fast-tags.ts) against music-metadata.
+ * Differential test of the fast tag path (library/fast-tags/) against music-metadata.
  *
  * Every file is read twice: with `engine: "music-metadata"` and with the default engine (the fast
  * path where it applies, music-metadata where it declines). The two outcomes — the TrackTags, or
@@ -1191,7 +1191,7 @@ beforeAll(async () => {
 
 describe("fast tag path ≡ music-metadata", () => {
   test("music-metadata is the version the port was checked against", async () => {
-    // fast-tags.ts mirrors music-metadata 12.1's parsers and tag tables. After an upgrade, compare
+    // library/fast-tags/ mirrors music-metadata 12.1's parsers and tag tables. After an upgrade, compare
     // them with the new version's (and see this file pass) before changing this line.
     const entry = Bun.resolveSync("music-metadata", import.meta.dir);
     const pkg = await Bun.file(join(entry, "..", "..", "package.json")).json();
