@@ -1,5 +1,5 @@
 import type { Lock } from "../edge/types.ts";
-import type { MusicFolder } from "../library/folders.ts";
+import { type MusicFolder, SCAN_LOCK } from "../library/folders.ts";
 import type { Scanner } from "../library/scanner.ts";
 import type { JobHandler } from "./types.ts";
 
@@ -31,7 +31,7 @@ export function scanJob(
     exclusive: true,
     async run(ctx) {
       // Two chunks of scans at once would read the same files twice.
-      const token = await lock.acquire("library-scan", 120_000);
+      const token = await lock.acquire(SCAN_LOCK, 120_000);
       if (!token) return { done: false, deferred: "another scan is running" };
       try {
         const cursor = ctx.cursor ?? {
@@ -64,7 +64,7 @@ export function scanJob(
         await onComplete(result);
         return { done: true, result };
       } finally {
-        await lock.release("library-scan", token);
+        await lock.release(SCAN_LOCK, token);
       }
     },
   };

@@ -2,9 +2,19 @@ import { desc, eq } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { musicFolders, scanProblems } from "../db/schema.ts";
+import type { Lock } from "../edge/types.ts";
+import { DomainError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Analyzer } from "./analysis.ts";
-import { type MusicFolder, syncFolders, uploadsFolder } from "./folders.ts";
+import {
+  addFolder,
+  type MusicFolder,
+  removalBlocker,
+  renameFolder,
+  SCAN_LOCK,
+  syncFolders,
+  uploadsFolder,
+} from "./folders.ts";
 import { Scanner } from "./scanner.ts";
 import { UploadIntake } from "./uploads.ts";
 
@@ -48,6 +58,39 @@ export class Library {
 
   syncFolders(): Promise<MusicFolder[]> {
     return syncFolders(this.database, this.config.musicDirs, this.config.dataDir);
+  }
+
+  addFolder(input: { path: string; name?: string }): Promise<MusicFolder> {
+    return addFolder(this.database, input, this.config.dataDir);
+  }
+
+  renameFolder(id: number, name: string): Promise<void> {
+    return renameFolder(this.database, id, name);
+  }
+
+  /** Why this folder cannot be removed here (uploads, or set in the environment), if so. */
+  removalBlocker(folder: MusicFolder): string | undefined {
+    return removalBlocker(folder, this.config.musicDirs);
+  }
+
+  /**
+   * Removes a music folder and its tracks (stars, plays and playlist places of those tracks go
+   * with them). Refused while a scan runs: the scan would be reading the folder.
+   */
+  async removeFolder(id: number, lock: Lock): Promise<{ folder: MusicFolder; tracks: number }> {
+    const folder = await this.folder(id);
+    if (!folder) throw new DomainError("not_found", "no such music folder");
+    const blocker = this.removalBlocker(folder);
+    if (blocker) throw new DomainError("conflict", blocker);
+    const token = await lock.acquire(SCAN_LOCK, 120_000);
+    if (!token) {
+      throw new DomainError("conflict", "A scan is running; remove the folder when it has ended.");
+    }
+    try {
+      return { folder, tracks: await this.scanner.forgetFolder(id) };
+    } finally {
+      await lock.release(SCAN_LOCK, token);
+    }
   }
 
   folder(id: number): Promise<MusicFolder | undefined> {

@@ -292,6 +292,27 @@ export class Scanner {
     this.tagPool.close();
   }
 
+  /**
+   * Removes a music folder with its tracks (and the albums, artists and genres left empty), as a
+   * rescan removes deleted files. The caller holds the scan lock.
+   */
+  async forgetFolder(folderId: number): Promise<number> {
+    const rows = await this.database.client.execute({
+      sql: "SELECT id FROM tracks WHERE folder_id = ?",
+      args: [folderId],
+    });
+    const ids = rows.rows.map((r) => Number(r.id));
+    if (ids.length > 0) await this.store.remove(ids);
+    await this.database.write(() =>
+      this.database.client.execute({
+        sql: "DELETE FROM music_folders WHERE id = ?",
+        args: [folderId],
+      }),
+    );
+    await this.database.changed(LIBRARY_FAMILY);
+    return ids.length;
+  }
+
   /** Imports one file (an upload): read, write, cover. Throws TagError when unreadable. */
   async importFile(folder: MusicFolder, relPath: string, contentHash?: string): Promise<void> {
     const abs = resolveInside(folder.path, relPath);

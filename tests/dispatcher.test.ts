@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { outbox, schedules } from "../db/schema.ts";
 import { LocalDispatcher, type LocalDispatcherOptions } from "../jobs/local-dispatcher.ts";
+import { SCAN_LOCK } from "../library/folders.ts";
 import { createLogger } from "../log.ts";
 import { startTestApp, type TestApp, tempDir } from "./helpers/app.ts";
 
@@ -319,14 +320,14 @@ describe("built-in dispatcher", () => {
 
   test("a scan that finds another scan running is deferred, then runs", async () => {
     const t = await app();
-    const token = await t.ctx.edge.lock.acquire("library-scan", 60_000);
+    const token = await t.ctx.edge.lock.acquire(SCAN_LOCK, 60_000);
     expect(token).toBeTruthy();
     const job = await t.ctx.jobs.enqueue("scan");
     await dispatcher(t).drain();
     const waiting = await t.ctx.jobs.get(job.id);
     expect(waiting?.state).toBe("deferred");
     expect(waiting?.error).toBeNull();
-    await t.ctx.edge.lock.release("library-scan", token as string);
+    await t.ctx.edge.lock.release(SCAN_LOCK, token as string);
     await Bun.sleep(2100); // the deferral's delay
     await dispatcher(t).drain();
     expect((await t.ctx.jobs.get(job.id))?.state).toBe("finished");

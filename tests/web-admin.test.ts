@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
 import type { LocalDispatcher } from "../jobs/local-dispatcher.ts";
+import { SCAN_LOCK } from "../library/folders.ts";
 import { maskUrl, settingRows } from "../routes/web/admin.tsx";
 import {
   scanLibrary,
@@ -13,6 +14,7 @@ import {
   webSession,
 } from "./helpers/app.ts";
 import { makeTone } from "./helpers/audio-files.ts";
+import type { Json } from "./helpers/subsonic.ts";
 
 const SECRET = "a-very-secret-passphrase-42";
 const ADMIN_PASSWORD = "env-admin-password-77";
@@ -79,7 +81,17 @@ async function snapshot() {
   }));
   const keys = await t.ctx.database.client.execute("SELECT id FROM api_keys ORDER BY id");
   const jobs = await t.ctx.jobs.list({});
-  return { users, keys: keys.rows.length, jobs: jobs.total };
+  const folders = await t.ctx.database.client.execute(
+    "SELECT id, name, path FROM music_folders ORDER BY id",
+  );
+  const tracks = await t.ctx.database.client.execute("SELECT count(*) AS n FROM tracks");
+  return {
+    users,
+    keys: keys.rows.length,
+    jobs: jobs.total,
+    folders: folders.rows.map((r) => `${r.id}:${r.name}:${r.path}`),
+    tracks: Number(tracks.rows[0]?.n),
+  };
 }
 
 describe("access", () => {
@@ -101,6 +113,8 @@ describe("access", () => {
       "/admin/settings",
       base,
       `${base}/delete`,
+      "/admin/library/folders/1",
+      "/admin/library/folders/1/remove",
     ];
     for (const path of gets) {
       const res = await alice.request(path);
@@ -117,6 +131,9 @@ describe("access", () => {
       [`${base}/delete`, {}],
       ["/admin/library/scan", { full: "1" }],
       ["/admin/library/scan", {}],
+      ["/admin/library/folders", { path: "/tmp" }],
+      ["/admin/library/folders/1/name", { name: "Mine" }],
+      ["/admin/library/folders/1/remove", {}],
     ];
     for (const [path, fields] of posts) {
       const res = await alice.form(path, fields);
@@ -141,6 +158,9 @@ describe("access", () => {
       [`${base}/keys`, { name: "k" }],
       [`${base}/delete`, {}],
       ["/admin/library/scan", {}],
+      ["/admin/library/folders", { path: "/tmp" }],
+      ["/admin/library/folders/1/name", { name: "Forged" }],
+      ["/admin/library/folders/1/remove", {}],
     ];
     for (const [path, fields] of posts) {
       expect((await withoutCsrf(root, path, fields)).status, path).toBe(403);
@@ -352,7 +372,7 @@ describe("music folders", () => {
     expect(html).toMatch(
       /<td class="num">3<\/td><td class="num"><a href="#problems-heading">2<\/a>/,
     );
-    expect(html).toMatch(/Uploads<\/span>.*?<td class="num">0<\/td><td class="num">0<\/td>/);
+    expect(html).toMatch(/Uploads<\/a>.*?<td class="num">0<\/td><td class="num">0<\/td>/);
     expect(html).toContain("broken.flac");
     expect(markup(html)).not.toContain("<img src=x");
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;.mp3");
@@ -397,6 +417,167 @@ describe("music folders", () => {
     const ended = await text(await root.request("/admin/library/status"));
     expect(ended).not.toMatch(/queued|started|deferred/);
     expect(ended).toContain('hx-trigger="job from:body throttle:500ms"');
+  });
+});
+
+describe("managing music folders", () => {
+  let apiKey = "";
+  const rest = async (method: string, query = "") => {
+    apiKey ||= (await t.ctx.apiKeys.create(root.userId, "folders test")).key;
+    const res = await t.request(`/rest/${method}?f=json&v=1.16.1&c=test&apiKey=${apiKey}&${query}`);
+    return ((await res.json()) as Json)["subsonic-response"] as Json;
+  };
+  const folderNames = async () =>
+    ((await rest("getMusicFolders")).musicFolders.musicFolder as { name: string }[]).map(
+      (f) => f.name,
+    );
+  const drain = () => (t.ctx.queue as LocalDispatcher).drain(60_000);
+  // In a parent of its own, so that the parent overlaps nothing but it.
+  const second = join(tempDir("bandstand-outer-"), "second");
+  mkdirSync(second);
+  let secondId = 0;
+
+  test("an admin adds a folder by its path: a scan reads it, Subsonic apps see it", async () => {
+    for (const n of [1, 2]) {
+      await makeTone(join(second, "Other", `${n}.mp3`), {
+        frequency: 300 + n * 50,
+        seconds: 1,
+        tags: { title: `Other ${n}`, artist: "Other Band", album: "Other Album", track: String(n) },
+      });
+    }
+    const res = await root.form("/admin/library/folders", { path: second, name: "Second" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/admin/library?done=added&name=Second");
+    await drain();
+    const folder = must((await t.ctx.library.folders()).find((f) => f.name === "Second"));
+    secondId = folder.id;
+    const tracks = await t.ctx.database.client.execute({
+      sql: "SELECT title FROM tracks WHERE folder_id = ? ORDER BY title",
+      args: [folder.id],
+    });
+    expect(tracks.rows.map((r) => r.title)).toEqual(["Other 1", "Other 2"]);
+    expect(await folderNames()).toContain("Second");
+    const page = await text(await root.request("/admin/library?done=added&name=Second"));
+    expect(page).toContain("Added Second: a scan is reading it.");
+    expect(page).toContain(`aria-label="Manage folder Second"`);
+  });
+
+  test("a path that is not a new readable folder is refused with its reason; nothing is added", async () => {
+    const file = join(second, "Other", "1.mp3");
+    const link = join(tempDir("bandstand-link-"), "to-second");
+    symlinkSync(second, link);
+    const cases: [string, string, number, string][] = [
+      ["", "", 400, "give the path of the folder"],
+      ["music/relative", "", 400, "give an absolute path"],
+      ["/no/such/folder/anywhere", "", 400, "no such folder: /no/such/folder/anywhere"],
+      [file, "", 400, "not a folder"],
+      [t.dataDir, "", 400, "data folder"],
+      [join(t.dataDir, "elsewhere-inside"), "", 400, "no such folder"],
+      [second, "", 409, "already a music folder: Second"],
+      [link, "", 409, "already a music folder: Second"],
+      [join(second, "Other"), "", 409, "overlaps the music folder Second"],
+      [join(second, ".."), "", 409, "overlaps the music folder Second"],
+      [tempDir("bandstand-named-"), "x".repeat(101), 400, "at most 100 characters"],
+      [tempDir("bandstand-named-"), "bad\u0007name", 400, "control characters"],
+    ];
+    const before = await snapshot();
+    for (const [path, name, status, message] of cases) {
+      const res = await root.form("/admin/library/folders", { path, name });
+      const html = await text(res);
+      expect({ path, status: res.status }).toEqual({ path, status });
+      expect(html, path).toContain(message);
+    }
+    // The form keeps what was typed, inside its attribute.
+    const again = await text(await root.form("/admin/library/folders", { path: 'rel/"><b>' }));
+    expect(again).toContain('value="rel/&#34;><b>"');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("rename: Subsonic apps show the new name; a bad name or id changes nothing", async () => {
+    const base = `/admin/library/folders/${secondId}`;
+    const page = await text(await root.request(base));
+    expect(page).toContain(second);
+    expect(page).toContain(`href="${base}/remove"`);
+    const res = await root.form(`${base}/name`, { name: "  Second <Shelf>  " });
+    expect(res.headers.get("location")).toBe(`${base}?done=renamed`);
+    expect(await folderNames()).toContain("Second <Shelf>");
+    expect(await text(await root.request(`${base}?done=renamed`))).toContain(
+      "Folder Second &lt;Shelf&gt;",
+    );
+    const before = await snapshot();
+    expect((await root.form(`${base}/name`, { name: "   " })).status).toBe(400);
+    expect((await root.form(`${base}/name`, { name: "y".repeat(101) })).status).toBe(400);
+    expect((await root.form("/admin/library/folders/9999/name", { name: "Z" })).status).toBe(404);
+    expect((await root.form("/admin/library/folders/abc/name", { name: "Z" })).status).toBe(404);
+    expect((await root.request("/admin/library/folders/9999")).status).toBe(404);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("the uploads folder and a folder from BANDSTAND_MUSIC_DIR cannot be removed here", async () => {
+    const folders = await t.ctx.library.folders();
+    const before = await snapshot();
+    for (const f of folders.filter((f) => f.id !== secondId)) {
+      const base = `/admin/library/folders/${f.id}`;
+      const page = await text(await root.request(base));
+      expect(page, f.name).not.toContain(`href="${base}/remove"`);
+      expect(page, f.name).toMatch(
+        /uploads folder is part of Bandstand|set by BANDSTAND_MUSIC_DIR/,
+      );
+      expect((await root.request(`${base}/remove`)).headers.get("location")).toBe(base);
+      const res = await root.form(`${base}/remove`, {});
+      expect(res.status, f.name).toBe(409);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("remove: refused while a scan runs; then its tracks, albums, stars and playlist places go", async () => {
+    const base = `/admin/library/folders/${secondId}`;
+    const ids = (
+      await t.ctx.database.client.execute({
+        sql: "SELECT id FROM tracks WHERE folder_id = ? ORDER BY id",
+        args: [secondId],
+      })
+    ).rows.map((r) => Number(r.id));
+    const keep = Number(
+      (await t.ctx.database.client.execute("SELECT id FROM tracks WHERE folder_id = 1 LIMIT 1"))
+        .rows[0]?.id,
+    );
+    await rest("star", `id=tr-${ids[0]}`);
+    const created = await rest(
+      "createPlaylist",
+      `name=Mixed&songId=tr-${ids[0]}&songId=tr-${keep}&songId=tr-${ids[1]}`,
+    );
+    const playlistId = created.playlist.id as string;
+    const confirm = await text(await root.request(`${base}/remove`));
+    expect(confirm).toContain("Its 2 tracks leave the library");
+
+    // A scan holds the library: nothing is removed, the admin is told why.
+    const token = must(await t.ctx.edge.lock.acquire(SCAN_LOCK, 60_000));
+    const busy = await root.form(`${base}/remove`, {});
+    expect(busy.status).toBe(409);
+    expect(await text(busy)).toContain("A scan is running");
+    expect(await folderNames()).toContain("Second <Shelf>");
+    await t.ctx.edge.lock.release(SCAN_LOCK, token);
+
+    const res = await root.form(`${base}/remove`, {});
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(
+      `/admin/library?done=removed&name=${encodeURIComponent("Second <Shelf>")}`,
+    );
+    expect(await folderNames()).not.toContain("Second <Shelf>");
+    const left = await t.ctx.database.client.execute({
+      sql: `SELECT (SELECT count(*) FROM tracks WHERE folder_id = ?) AS tracks,
+                   (SELECT count(*) FROM albums WHERE name = 'Other Album') AS albums,
+                   (SELECT count(*) FROM artists WHERE name = 'Other Band') AS artists`,
+      args: [secondId],
+    });
+    expect(left.rows[0]).toMatchObject({ tracks: 0, albums: 0, artists: 0 });
+    const playlist = (await rest("getPlaylist", `id=${playlistId}`)).playlist;
+    expect((playlist.entry as { id: string }[]).map((e) => e.id)).toEqual([`tr-${keep}`]);
+    expect((await rest("getStarred2")).starred2.song ?? []).toEqual([]);
+    // The files stay on disk.
+    expect(await Bun.file(join(second, "Other", "1.mp3")).exists()).toBe(true);
+    expect((await root.request(base)).status).toBe(404);
   });
 });
 

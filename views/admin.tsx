@@ -1,4 +1,5 @@
 import type { PropsWithChildren } from "@kitajs/html";
+import { Csrf, Notice } from "./account.tsx";
 
 export type AdminTab = "users" | "library" | "settings";
 
@@ -22,5 +23,35 @@ export function AdminPage(props: PropsWithChildren<{ heading: string; tab: Admin
       <h1 safe>{props.heading}</h1>
       {props.children}
     </div>
+  );
+}
+
+/**
+ * The page that asks before something goes for good: what is lost (the children), a danger
+ * button that posts, and Cancel back to where the admin came from.
+ */
+export function ConfirmRemoval(
+  props: PropsWithChildren<{
+    heading: string;
+    tab: AdminTab;
+    action: string;
+    button: string;
+    cancel: string;
+    csrf: string;
+    error?: string;
+  }>,
+) {
+  return (
+    <AdminPage heading={props.heading} tab={props.tab}>
+      <Notice error={props.error} />
+      <p>{props.children}</p>
+      <form method="post" action={props.action} class="inline-form">
+        <Csrf token={props.csrf} />
+        <button type="submit" class="danger" safe>
+          {props.button}
+        </button>
+        <a href={props.cancel}>Cancel</a>
+      </form>
+    </AdminPage>
   );
 }

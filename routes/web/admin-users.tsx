@@ -13,7 +13,7 @@ import {
   Notice,
   When,
 } from "../../views/account.tsx";
-import { AdminPage } from "../../views/admin.tsx";
+import { AdminPage, ConfirmRemoval } from "../../views/admin.tsx";
 import { Layout } from "../../views/layout.tsx";
 import { attempt, pageAnswer, rawField } from "./account.ts";
 import { field, guarded, idParam } from "./page.ts";
@@ -219,20 +219,18 @@ function UserView(props: {
 function DeleteView(props: { user: User; csrf: string; error?: string }) {
   const u = props.user;
   return (
-    <AdminPage heading={`Delete ${u.username}?`} tab="users">
-      <Notice error={props.error} />
-      <p>
-        The account, its sessions, API keys, playlists, stars, ratings and play history are deleted.
-        This cannot be undone.
-      </p>
-      <form method="post" action={`/admin/users/${u.id}/delete`} class="inline-form">
-        <Csrf token={props.csrf} />
-        <button type="submit" class="danger" safe>
-          {`Delete ${u.username}`}
-        </button>
-        <a href={`/admin/users/${u.id}`}>Cancel</a>
-      </form>
-    </AdminPage>
+    <ConfirmRemoval
+      heading={`Delete ${u.username}?`}
+      tab="users"
+      action={`/admin/users/${u.id}/delete`}
+      button={`Delete ${u.username}`}
+      cancel={`/admin/users/${u.id}`}
+      csrf={props.csrf}
+      error={props.error}
+    >
+      The account, its sessions, API keys, playlists, stars, ratings and play history are deleted.
+      This cannot be undone.
+    </ConfirmRemoval>
   );
 }
 

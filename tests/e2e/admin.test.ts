@@ -3,18 +3,23 @@
  * area, changes the theme and makes an API key; screenshots at phone and desktop widths.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { tempDir } from "../helpers/app.ts";
 import {
   DESKTOP,
   type E2EServer,
+  eventually,
   launchBrowser,
   login,
+  main,
   mainNav,
   newPage,
   PHONE,
   screenshot,
   scrollsSideways,
   startE2EServer,
+  writeLibrary,
 } from "./harness.ts";
 
 let server: E2EServer;
@@ -198,6 +203,43 @@ describe("admin and profile", () => {
       await page.getByRole("heading", { level: 1, name: "Profile" }).waitFor();
       await screenshot(page, "profile-desktop");
       expect(await scrollsSideways(page)).toBe(false);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+  test("add a music folder by its path, find its album, then remove it", async () => {
+    const extra = await writeLibrary(join(tempDir("bandstand-e2e-extra-"), "shelf"), [
+      { artist: "Far Shelf", album: "Outer Rooms", tracks: ["Hall"], seconds: 2 },
+    ]);
+    const { context, page } = await newPage(browser, DESKTOP);
+    try {
+      await login(page, server.url);
+      await page.goto(`${server.url}/admin/library`);
+      await page.getByLabel("Path").fill(extra);
+      await page.getByLabel("Name (optional)").fill("Far shelf");
+      await page.getByRole("button", { name: "Add folder" }).click();
+      await page.getByRole("status").filter({ hasText: "Added Far shelf" }).waitFor();
+      // The scan it started brings the album into the library.
+      await eventually(async () => {
+        await page.goto(`${server.url}/albums`);
+        return (
+          (await main(page).getByRole("link", { name: "Outer Rooms", exact: true }).count()) > 0
+        );
+      }, "the album of the added folder");
+
+      await page.goto(`${server.url}/admin/library`);
+      await page.getByRole("link", { name: "Manage folder Far shelf" }).click();
+      await page.getByRole("heading", { level: 1, name: "Folder Far shelf" }).waitFor();
+      await page.getByRole("link", { name: "Remove Far shelf…" }).click();
+      await page.getByText("Its 1 track leaves the library").waitFor();
+      await page.getByRole("button", { name: "Remove Far shelf" }).click();
+      await page.getByRole("status").filter({ hasText: "Removed Far shelf" }).waitFor();
+      expect(await page.getByRole("link", { name: "Manage folder Far shelf" }).count()).toBe(0);
+      await page.goto(`${server.url}/albums`);
+      await page.getByRole("heading", { level: 1 }).waitFor();
+      expect(await main(page).getByRole("link", { name: "Outer Rooms", exact: true }).count()).toBe(
+        0,
+      );
     } finally {
       await context.close();
     }
