@@ -70,6 +70,19 @@ function postForm(parts: Part[], opts: { csrf?: string | null; cookie?: string }
   });
 }
 
+/**
+ * The form's answer: a redirect to the outcome page (post/redirect/get, so a reload sends
+ * nothing again); returns that page as the uploader sees it.
+ */
+async function outcomePage(res: Response): Promise<string> {
+  expect(res.status).toBe(303);
+  const location = res.headers.get("location") ?? "";
+  expect(location).toMatch(/^\/upload\?batch=[A-Za-z0-9_-]{16,64}$/);
+  const page = await user.request(location);
+  expect(page.status).toBe(200);
+  return page.text();
+}
+
 const outcomes = (html: string) =>
   [...html.matchAll(/<span class="outcome">([^<]*)<\/span>/g)].map((m) => m[1]);
 
@@ -104,8 +117,7 @@ describe("upload without JavaScript", () => {
 
   test("three files become three tracks, each through an import job", async () => {
     const res = await postForm(songs.map((s, i): Part => ["file", Bun.file(s), `song ${i}.mp3`]));
-    expect(res.status).toBe(200);
-    const html = await res.text();
+    const html = await outcomePage(res);
     expect(outcomes(html)).toEqual(["Uploaded", "Uploaded", "Uploaded"]);
     expect(html).toContain("song 0.mp3");
     jobIds = [...html.matchAll(/hx-get="\/upload\/imports\/(job_[0-9a-f-]+)"/g)].map(
@@ -117,6 +129,27 @@ describe("upload without JavaScript", () => {
     await (t.ctx.queue as LocalDispatcher).drain();
     expect(await trackCount()).toBe(3);
     expect(stored()).toBe(3);
+  });
+
+  test("the outcome page is the uploader's alone, and can be reloaded without uploading again", async () => {
+    const res = await postForm([["file", Bun.file(songs[2] ?? ""), "again.mp3"]]);
+    const location = res.headers.get("location") ?? "";
+    const first = await outcomePage(res);
+    const jobsBefore = await jobCount();
+    const storedBefore = stored();
+    // A reload is a GET of the same page: the same outcome, nothing sent or stored again.
+    expect(outcomes(await (await user.request(location)).text())).toEqual(outcomes(first));
+    expect(await jobCount()).toBe(jobsBefore);
+    expect(stored()).toBe(storedBefore);
+    // Another user, a made-up batch or a malformed one: the plain page, saying nothing is kept.
+    const other = await webSession(t, "other-uploader");
+    const theirs = await (await other.request(location)).text();
+    expect(outcomes(theirs)).toEqual([]);
+    expect(theirs).toContain("no longer kept");
+    for (const batch of ["A".repeat(24), "../../etc", ""]) {
+      const html = await (await user.request(`/upload?batch=${batch}`)).text();
+      expect(outcomes(html)).toEqual([]);
+    }
   });
 
   test("a finished import links to its album, with the album name escaped", async () => {
@@ -153,8 +186,7 @@ describe("upload without JavaScript", () => {
 
   test("the same content again is a duplicate, not another track", async () => {
     const res = await postForm([["file", Bun.file(songs[1] ?? ""), "renamed.mp3"]]);
-    expect(res.status).toBe(200);
-    expect(outcomes(await res.text())).toEqual(["Duplicate: already in the library"]);
+    expect(outcomes(await outcomePage(res))).toEqual(["Duplicate: already in the library"]);
     await (t.ctx.queue as LocalDispatcher).drain();
     expect(await trackCount()).toBe(3);
     expect(stored()).toBe(3);
@@ -166,8 +198,7 @@ describe("upload without JavaScript", () => {
       ["file", new Blob(["just some text, not music"]), "notes & <b>plans.mp3"],
       ["file", Bun.file(other), "other.mp3"],
     ]);
-    expect(res.status).toBe(200);
-    const html = await res.text();
+    const html = await outcomePage(res);
     expect(outcomes(html)).toEqual([
       "Rejected: the content is not a known audio format",
       "Uploaded",
@@ -183,8 +214,7 @@ describe("upload without JavaScript", () => {
     big.set([0x49, 0x44, 0x33, 4, 0]); // looks like ID3: only the size refuses it
     const before = stored();
     const res = await postForm([["file", new Blob([big]), "huge.mp3"]]);
-    expect(res.status).toBe(200);
-    expect(outcomes(await res.text())).toEqual([
+    expect(outcomes(await outcomePage(res))).toEqual([
       "Rejected: the file is larger than the limit of 1 MB per file",
     ]);
     expect(stored()).toBe(before);

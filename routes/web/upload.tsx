@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { randomToken } from "../../auth/tokens.ts";
 import type { User } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { DomainError } from "../../errors.ts";
@@ -13,6 +14,14 @@ import { guarded, html } from "./page.ts";
 import { redirect } from "./session.ts";
 
 const JOB_ID = /^job_[0-9a-f-]{36}$/;
+/** The outcome of a form upload, kept for the page the form is sent to. */
+interface UploadBatch {
+  userId: number;
+  results: UploadResult[];
+}
+const BATCH_ID = /^[A-Za-z0-9_-]{16,64}$/;
+const BATCH_TTL_SECONDS = 3600;
+const batchKey = (id: string) => `upload-batch:${id}`;
 
 /** What a person reads about one uploaded file. */
 export function outcomeText(r: UploadResult): string {
@@ -113,15 +122,39 @@ function UploadPage(props: {
 /**
  * /upload: files by drag and drop or the file picker, each with a progress bar (public/upload.js
  * posts them one by one to POST /api/v1/uploads), then its outcome and its import's live status.
- * With JavaScript off the form posts here as one multipart request and the outcome is a page.
+ * With JavaScript off the form posts here as one multipart request; the answer redirects to the
+ * outcome (`/upload?batch=…`, kept an hour for the uploader alone).
  */
 export function uploadPageRoutes(ctx: AppContext) {
   const maxBytes = ctx.config.uploadMaxBytes;
   return new Elysia({ name: "web-upload" })
     .get("/upload", ({ request }) =>
-      guarded(ctx, { request }, ({ session }) => (
-        <UploadPage user={session.user} csrfToken={session.csrfToken} maxBytes={maxBytes} />
-      )),
+      guarded(ctx, { request }, async ({ session, url }) => {
+        const batch = url.searchParams.get("batch");
+        const kept =
+          batch && BATCH_ID.test(batch)
+            ? await ctx.edge.cache.get<UploadBatch>(batchKey(batch))
+            : undefined;
+        const results = kept?.userId === session.user.id ? kept.results : undefined;
+        const items = [];
+        for (const r of results ?? []) {
+          const job = r.jobId ? await ctx.jobs.get(r.jobId) : undefined;
+          items.push(<UploadItem result={r} status={job && (await importStatus(ctx, job))} />);
+        }
+        return (
+          <UploadPage
+            user={session.user}
+            csrfToken={session.csrfToken}
+            maxBytes={maxBytes}
+            items={<>{items}</>}
+            error={
+              batch && !results
+                ? "These upload results are no longer kept; the Jobs page lists every import."
+                : undefined
+            }
+          />
+        );
+      }),
     )
     .post(
       "/upload",
@@ -161,14 +194,12 @@ export function uploadPageRoutes(ctx: AppContext) {
                     : `The upload failed: ${err.message}. Nothing was stored.`;
                 return html(await page({ error: message }), 400);
               }
-              const items = [];
-              for (const r of results) {
-                const job = r.jobId ? await ctx.jobs.get(r.jobId) : undefined;
-                items.push(
-                  <UploadItem result={r} status={job && (await importStatus(ctx, job))} />,
-                );
-              }
-              return page({ items: <>{items}</> });
+              // Post/redirect/get: the outcome is a page of its own, so a reload shows it
+              // again instead of sending the files twice.
+              const batch = randomToken(18);
+              const kept: UploadBatch = { userId: session.user.id, results };
+              await ctx.edge.cache.set(batchKey(batch), kept, BATCH_TTL_SECONDS);
+              return redirect(`/upload?batch=${batch}`);
             },
           );
         } finally {

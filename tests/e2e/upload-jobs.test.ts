@@ -193,7 +193,7 @@ describe("upload", () => {
       await context.close();
     }
 
-    // With JavaScript off the same form posts as a plain multipart form and answers a page.
+    // With JavaScript off the same form posts as a plain multipart form; its outcome is a page.
     const noJs = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
     try {
       const plain = await noJs.newPage();
@@ -209,6 +209,11 @@ describe("upload", () => {
       await plain.getByRole("button", { name: "Upload" }).click();
       await plain.waitForURL((u) => u.pathname === "/upload");
       const list = plain.getByRole("list", { name: "Uploaded files" });
+      await list.getByText("Uploaded", { exact: true }).waitFor();
+      await list.getByText("Duplicate: already in the library").waitFor();
+      // The outcome is a page of its own (post/redirect/get): a reload shows it, sends nothing.
+      expect(new URL(plain.url()).searchParams.get("batch")).toMatch(/^[\w-]{16,64}$/);
+      await plain.reload();
       await list.getByText("Uploaded", { exact: true }).waitFor();
       await list.getByText("Duplicate: already in the library").waitFor();
       // The import's job page says when it is done, and names the album.
