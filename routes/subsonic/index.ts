@@ -111,7 +111,8 @@ function createHandler(ctx: AppContext): SubsonicHandler {
       render(format, body, error, callback, { legacy });
     const name = method.endsWith(".view") ? method.slice(0, -5) : method;
     try {
-      const open = PUBLIC[name];
+      // Own properties only: `constructor`, `toString` … are no methods.
+      const open = Object.hasOwn(PUBLIC, name) ? PUBLIC[name] : undefined;
       if (open)
         return answer((await open({ params, request } as SubsonicCall)) as Node | undefined);
       // The address only matters to the failed-login throttle: looked up when a password is.
@@ -119,7 +120,7 @@ function createHandler(ctx: AppContext): SubsonicHandler {
         clientIp(request, server, ctx.config.trustProxy),
       );
       if (!auth.ok) return answer(undefined, { code: auth.code, message: auth.message });
-      const fn = METHODS[name];
+      const fn = Object.hasOwn(METHODS, name) ? METHODS[name] : undefined;
       if (!fn) return answer(undefined, { code: 0, message: `Unknown method: ${name}` });
       const key = answers.key(name, auth.user.id, params, `${format}:${legacy}:${callback ?? ""}`);
       // Taken before the method reads anything: a write meanwhile makes this answer stale.

@@ -207,7 +207,6 @@ function buildMedia(ctx: AppContext): Media {
     const episode = await episodeFile(call, false);
     if (episode) return episode;
     const f = await trackFile(call);
-    if (call.request.method !== "HEAD") await nowPlaying(call, f.track.id);
     const offset = secondsParam(call, "timeOffset") ?? 0;
     // Bandstand's own addition, used by the HLS playlist: seconds of output at most.
     const duration = secondsParam(call, "duration");
@@ -217,6 +216,8 @@ function buildMedia(ctx: AppContext): Media {
       offset,
       duration,
     });
+    // Only once the parameters are known good: a refused request records nothing.
+    if (call.request.method !== "HEAD") await nowPlaying(call, f.track.id);
     if (!target) return original(call, f);
     const remainingMs = Math.max(0, f.track.durationMs - offset * 1000);
     const job: TranscodeJob = {

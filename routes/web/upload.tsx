@@ -66,7 +66,7 @@ function UploadPage(props: {
   user: User;
   csrfToken: string;
   maxBytes: number;
-  items?: JSX.Element;
+  items?: JSX.Element[];
   error?: string;
 }) {
   return (
@@ -146,7 +146,7 @@ export function uploadPageRoutes(ctx: AppContext) {
             user={session.user}
             csrfToken={session.csrfToken}
             maxBytes={maxBytes}
-            items={<>{items}</>}
+            items={items}
             error={
               batch && !results
                 ? "These upload results are no longer kept; the Jobs page lists every import."
@@ -174,7 +174,7 @@ export function uploadPageRoutes(ctx: AppContext) {
             ctx,
             { request, body: upload?.fields ?? {} },
             async ({ session }) => {
-              const page = (props: { items?: JSX.Element; error?: string }) => (
+              const page = (props: { error?: string }) => (
                 <UploadPage
                   user={session.user}
                   csrfToken={session.csrfToken}
