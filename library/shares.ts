@@ -52,11 +52,23 @@ export async function shareById(database: Database, id: string): Promise<ShareVi
 }
 
 export async function shareTrackIds(database: Database, id: string): Promise<number[]> {
+  return (await shareTrackIdsOf(database, [id])).get(id) ?? [];
+}
+
+/** The tracks of several shares in one query: share id → track ids in share order. */
+export async function shareTrackIdsOf(
+  database: Database,
+  ids: string[],
+): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return out;
   const rs = await database.client.execute({
-    sql: "SELECT track_id FROM share_entries WHERE share_id = ? ORDER BY position",
-    args: [id],
+    sql: `SELECT share_id, track_id FROM share_entries
+           WHERE share_id IN (SELECT value FROM json_each(?)) ORDER BY share_id, position`,
+    args: [JSON.stringify(ids)],
   });
-  return rs.rows.map((r) => Number(r.track_id));
+  for (const r of rs.rows) out.get(String(r.share_id))?.push(Number(r.track_id));
+  return out;
 }
 
 /** Tracks of albums, in disc and track order; of playlists, in list order. */

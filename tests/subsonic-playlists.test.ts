@@ -240,6 +240,22 @@ describe("shares", () => {
     expect((await ok("getShares")).shares.share).toEqual([]);
   });
 
+  test("getShares lists several shares, each with its own songs in its own order", async () => {
+    const a = (await ok("createShare", `id=${tr(3)}&id=${tr(1)}&id=${tr(2)}`)).shares.share[0];
+    const b = (await ok("createShare", `id=${tr(2)}&id=${tr(4)}`)).shares.share[0];
+    const c = (await ok("createShare", `id=${tr(1)}`)).shares.share[0];
+    const list = (await ok("getShares")).shares.share as Json[];
+    const entries = Object.fromEntries(
+      list.map((s) => [s.id, (s.entry as Json[]).map((e) => e.id)]),
+    );
+    expect(entries).toEqual({
+      [a.id]: [tr(3), tr(1), tr(2)],
+      [b.id]: [tr(2), tr(4)],
+      [c.id]: [tr(1)],
+    });
+    for (const s of [a, b, c]) await ok("deleteShare", `id=${s.id}`);
+  });
+
   test("public share page escapes tags, streams with Range, 404 outside the share or expired", async () => {
     const share = (await ok("createShare", `id=${hostileId}&id=${tr(20)}`)).shares.share[0];
     const page = await t.request(`/share/${share.id}`);

@@ -8,7 +8,7 @@ import {
   listShares,
   type ShareView,
   shareById,
-  shareTrackIds,
+  shareTrackIdsOf,
   tracksOf,
   updateShare,
 } from "../../library/shares.ts";
@@ -77,7 +77,26 @@ function parseSynced(json: string | null): SyncedLine[] {
 export function socialMethods(ctx: AppContext): Record<string, SubsonicMethod> {
   const db = ctx.database;
 
-  const shareNode = async (call: SubsonicCall, s: ShareView): Promise<Node> => ({
+  /** Shares as Subsonic nodes, their songs read in one go for all of them. */
+  const shareNodes = async (call: SubsonicCall, shares: ShareView[]): Promise<Node[]> => {
+    const entries = await shareTrackIdsOf(
+      db,
+      shares.map((s) => s.id),
+    );
+    const all = [...new Set([...entries.values()].flat())];
+    const byId = new Map<unknown, Node>();
+    for (const n of await songs(ctx, call.user.id, all)) byId.set(n.id, n);
+    return shares.map((s) => {
+      const entry: Node[] = [];
+      for (const id of entries.get(s.id) ?? []) {
+        const song = byId.get(`tr-${id}`);
+        if (song) entry.push(song);
+      }
+      return shareNode(s, entry);
+    });
+  };
+
+  const shareNode = (s: ShareView, entry: Node[]): Node => ({
     id: s.id,
     url: `${ctx.config.publicUrl}/share/${s.id}`,
     description: s.description ?? undefined,
@@ -86,7 +105,7 @@ export function socialMethods(ctx: AppContext): Record<string, SubsonicMethod> {
     expires: s.expiresAt !== null ? iso(s.expiresAt) : undefined,
     lastVisited: s.lastVisitedAt !== null ? iso(s.lastVisitedAt) : undefined,
     visitCount: s.visitCount,
-    entry: await songs(ctx, call.user.id, await shareTrackIds(db, s.id)),
+    entry,
   });
 
   /** A share the caller may change: their own, or any for an admin. */
@@ -143,7 +162,7 @@ export function socialMethods(ctx: AppContext): Record<string, SubsonicMethod> {
   return {
     getShares: async (call) => {
       const rows = await listShares(db, call.user.id);
-      return { shares: { share: await Promise.all(rows.map((s) => shareNode(call, s))) } };
+      return { shares: { share: await shareNodes(call, rows) } };
     },
     createShare: async (call) => {
       const trackIds = await shareTargets(call);
@@ -156,7 +175,7 @@ export function socialMethods(ctx: AppContext): Record<string, SubsonicMethod> {
       );
       const s = await shareById(db, id);
       if (!s) throw notFound(`Share ${id}`);
-      return { shares: { share: [await shareNode(call, s)] } };
+      return { shares: { share: await shareNodes(call, [s]) } };
     },
     updateShare: async (call) => {
       const s = await ownShare(call);
