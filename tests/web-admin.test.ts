@@ -214,6 +214,13 @@ describe("users", () => {
     const bob = await t.ctx.users.byName("bob");
     expect(bob?.role).toBe("user");
     expect(await t.ctx.users.verifyPassword(must(bob), "bob-password")).toBe(true);
+    for (const done of ["constructor", "toString", "hasOwnProperty"]) {
+      for (const path of [`/admin?done=${done}&name=x`, `/admin/library?done=${done}&name=x`]) {
+        const res = await root.request(path);
+        const notice = (await text(res)).includes('class="notice ok"');
+        expect({ path, status: res.status, notice }).toEqual({ path, status: 200, notice: false });
+      }
+    }
     const page = await text(await root.request("/admin?done=created&name=bob"));
     expect(page).toContain("Created user bob.");
     // Not echoed: an unknown done code shows nothing.

@@ -135,6 +135,12 @@ describe("password", () => {
     // "Use it as my Subsonic password too" was on.
     expect(await t.ctx.users.subsonicPassword(await user("dana"))).toBe("dana-new-pass");
     expect(await text(await dana.request("/profile?done=password"))).toContain("Password changed.");
+    // Only the fixed messages: a `done` that names something every object has shows nothing.
+    for (const done of ["constructor", "toString", "__proto__", "valueOf"]) {
+      const res = await dana.request(`/profile?done=${done}`);
+      const notice = (await text(res)).includes('class="notice ok"');
+      expect({ done, status: res.status, notice }).toEqual({ done, status: 200, notice: false });
+    }
   });
 
   test("without the Subsonic box, the Subsonic password stays", async () => {

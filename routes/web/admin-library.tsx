@@ -10,7 +10,7 @@ import { AdminPage, ConfirmRemoval } from "../../views/admin.tsx";
 import { isActive, liveTrigger } from "../../views/jobs.tsx";
 import { Layout } from "../../views/layout.tsx";
 import { attempt, pageAnswer } from "./account.ts";
-import { field, guarded, idParam } from "./page.ts";
+import { doneNotice, field, guarded, idParam } from "./page.ts";
 import { redirect } from "./session.ts";
 
 const ADMIN = { admin: true };
@@ -21,12 +21,12 @@ const SCAN_JOBS = [
 ] as const;
 
 /** What the page says after a change (`?done=…&name=…`). */
-const DONE: Record<string, (name: string) => string> = {
-  scan: () => "Scan queued: new and changed files will be read.",
-  rescan: () => "Full rescan queued: every file will be read again.",
-  added: (name) => `Added ${name}: a scan is reading it.`,
-  removed: (name) => `Removed ${name} and its tracks.`,
-};
+const DONE = new Map<string, (name: string) => string>([
+  ["scan", () => "Scan queued: new and changed files will be read."],
+  ["rescan", () => "Full rescan queued: every file will be read again."],
+  ["added", (name) => `Added ${name}: a scan is reading it.`],
+  ["removed", (name) => `Removed ${name} and its tracks.`],
+]);
 
 type Problem = Awaited<ReturnType<AppContext["library"]["problems"]>>[number];
 
@@ -335,8 +335,7 @@ export function adminLibraryRoutes(ctx: AppContext) {
       latestScans(),
     ]);
     const total = folders.reduce((n, f) => n + f.problems, 0);
-    const done = url.searchParams.get("done") ?? "";
-    const ok = DONE[done]?.(url.searchParams.get("name") ?? "");
+    const ok = doneNotice(url, DONE);
     return (
       <Layout
         title="Music folders"

@@ -16,24 +16,19 @@ import {
 import { AdminPage, ConfirmRemoval } from "../../views/admin.tsx";
 import { Layout } from "../../views/layout.tsx";
 import { attempt, pageAnswer, rawField } from "./account.ts";
-import { field, guarded, idParam } from "./page.ts";
+import { doneNotice, field, guarded, idParam } from "./page.ts";
 import { readCookie, redirect } from "./session.ts";
 
 const ADMIN = { admin: true };
 
 /** Success messages after a redirect (`?done=…`): fixed texts, never echoed from the URL. */
-const DONE: Record<string, (name: string) => string> = {
-  created: (n) => `Created user ${n}.`,
-  deleted: (n) => `Deleted user ${n}.`,
-  role: () => "Role changed.",
-  password: () => "Password reset. The user's sessions were signed out.",
-  revoked: () => "API key revoked.",
-};
-
-function doneMessage(url: URL): string | undefined {
-  const make = DONE[url.searchParams.get("done") ?? ""];
-  return make?.(url.searchParams.get("name") ?? "");
-}
+const DONE = new Map<string, (name: string) => string>([
+  ["created", (n) => `Created user ${n}.`],
+  ["deleted", (n) => `Deleted user ${n}.`],
+  ["role", () => "Role changed."],
+  ["password", () => "Password reset. The user's sessions were signed out."],
+  ["revoked", () => "API key revoked."],
+]);
 
 function RoleSelect(props: { id: string; value: Role }) {
   return (
@@ -306,7 +301,7 @@ export function adminUserRoutes(ctx: AppContext) {
         guarded(
           ctx,
           { request },
-          ({ session, url }) => usersPage(session, { ok: doneMessage(url) }),
+          ({ session, url }) => usersPage(session, { ok: doneNotice(url, DONE) }),
           ADMIN,
         ),
       )
@@ -345,7 +340,7 @@ export function adminUserRoutes(ctx: AppContext) {
           ctx,
           { request },
           async ({ session, url }) =>
-            userPage(session, await target(params.id), { ok: doneMessage(url) }),
+            userPage(session, await target(params.id), { ok: doneNotice(url, DONE) }),
           ADMIN,
         ),
       )

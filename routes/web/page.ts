@@ -116,3 +116,14 @@ export function field(body: unknown, name: string): string {
   const v = (body as Record<string, unknown>)[name];
   return typeof v === "string" ? v.trim() : "";
 }
+
+/**
+ * The success message a redirect asked for (`?done=…`, with `name=…` where the text names
+ * something), looked up in a fixed table: any other `done` shows nothing.
+ */
+export function doneNotice(
+  url: URL,
+  messages: ReadonlyMap<string, (name: string) => string>,
+): string | undefined {
+  return messages.get(url.searchParams.get("done") ?? "")?.(url.searchParams.get("name") ?? "");
+}

@@ -15,18 +15,19 @@ import {
 import { Layout } from "../../views/layout.tsx";
 import { clientIp } from "../client-ip.ts";
 import { attempt, pageAnswer, rawField } from "./account.ts";
-import { field, guarded, idParam } from "./page.ts";
+import { doneNotice, field, guarded, idParam } from "./page.ts";
 import { readCookie, redirect } from "./session.ts";
 
 /** Success messages after a redirect (`?done=…`). */
-const DONE: Record<string, string> = {
+const DONE_TEXT = {
   password: "Password changed. Your other sessions were signed out.",
   "subsonic-set": "Subsonic password saved.",
   "subsonic-cleared": "Subsonic password removed.",
   "subsonic-auth": "Subsonic login setting saved.",
   revoked: "API key revoked.",
   theme: "Theme saved.",
-};
+} as const;
+const DONE = new Map(Object.entries(DONE_TEXT).map(([done, text]) => [done, () => text]));
 
 const THEME_LABELS: Record<Theme, string> = {
   auto: "Automatic (as the system)",
@@ -193,13 +194,13 @@ export function profileRoutes(ctx: AppContext) {
     status: number,
   ) => pageAnswer(await render(session, { error: { section, message } }), status, "/profile");
 
-  const done = (what: keyof typeof DONE) => redirect(`/profile?done=${what}`);
+  const done = (what: keyof typeof DONE_TEXT) => redirect(`/profile?done=${what}`);
 
   return (
     new Elysia({ name: "web-profile" })
       .get("/profile", ({ request }) =>
         guarded(ctx, { request }, ({ session, url }) =>
-          render(session, { ok: DONE[url.searchParams.get("done") ?? ""] }),
+          render(session, { ok: doneNotice(url, DONE) }),
         ),
       )
       .post("/profile/password", ({ request, body, server }) =>
