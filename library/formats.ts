@@ -115,7 +115,8 @@ const BY_EXTENSION: Record<string, FormatKey> = {
 };
 
 export function formatForExtension(suffix: string): AudioFormat | undefined {
-  const key = BY_EXTENSION[suffix];
+  // Own keys only: a file named "x.constructor" is no audio.
+  const key = Object.hasOwn(BY_EXTENSION, suffix) ? BY_EXTENSION[suffix] : undefined;
   return key ? FORMATS[key] : undefined;
 }
 

@@ -20,7 +20,9 @@ export function staticRoutes() {
       set.status = 404;
       return "Not found";
     }
-    set.headers["content-type"] = TYPES[path.split(".").pop() ?? ""] ?? "application/octet-stream";
+    const ext = path.split(".").pop() ?? "";
+    set.headers["content-type"] =
+      (Object.hasOwn(TYPES, ext) && TYPES[ext]) || "application/octet-stream";
     set.headers["cache-control"] = "public, max-age=3600";
     return file;
   });

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_ARTIST_SEPARATORS, splitArtists } from "../library/artists.ts";
+import { formatForExtension } from "../library/formats.ts";
 import { parseLrc } from "../library/lyrics.ts";
 import { normalizeDate, readTags, sniffAudio, TagError, type TrackTags } from "../library/tags.ts";
 import { be32, cat, latin1, le32, syncsafe, u8, utf16 } from "./helpers/bytes.ts";
@@ -665,6 +666,16 @@ describe("readTags: broken and hostile input", () => {
     expect(error).toBeInstanceOf(TagError);
     expect((error as TagError).reason).toBe("corrupt");
     expect((error as TagError).message).toContain("timed out");
+  });
+});
+
+describe("formatForExtension", () => {
+  test("known suffixes only: names every object has are no format", () => {
+    expect(formatForExtension("mp3")?.contentType).toBe("audio/mpeg");
+    expect(formatForExtension("flac")).toBeDefined();
+    for (const suffix of ["constructor", "toString", "__proto__", "hasOwnProperty", "txt", ""]) {
+      expect({ suffix, format: formatForExtension(suffix) }).toEqual({ suffix, format: undefined });
+    }
   });
 });
 
