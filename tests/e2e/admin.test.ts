@@ -135,6 +135,7 @@ describe("admin and profile", () => {
       for (const [path, name] of [
         ["/admin", "admin-phone"],
         ["/admin/library", "admin-library-phone"],
+        ["/admin/library/folders/1", "admin-folder-phone"],
         ["/admin/settings", "admin-settings-phone"],
         ["/profile", "profile-phone"],
       ] as const) {
