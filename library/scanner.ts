@@ -302,14 +302,10 @@ export class Scanner {
       args: [folderId],
     });
     const ids = rows.rows.map((r) => Number(r.id));
-    if (ids.length > 0) await this.store.remove(ids);
-    await this.database.write(() =>
-      this.database.client.execute({
-        sql: "DELETE FROM music_folders WHERE id = ?",
-        args: [folderId],
-      }),
-    );
-    await this.database.changed(LIBRARY_FAMILY);
+    // One batch: the folder never outlives its tracks half-way, nor they it.
+    await this.store.remove(ids, [
+      { sql: "DELETE FROM music_folders WHERE id = ?", args: [folderId] },
+    ]);
     return ids.length;
   }
 

@@ -330,13 +330,17 @@ export class LibraryStore {
     return out;
   }
 
-  /** Deletes tracks, then albums, artists and genres nothing refers to any more. */
-  async remove(trackIds: number[]): Promise<void> {
+  /**
+   * Deletes tracks, then albums, artists and genres nothing refers to any more; `also` runs in
+   * the same batch after the tracks go (all or nothing).
+   */
+  async remove(trackIds: number[], also: InStatement[] = []): Promise<void> {
     const statements: InStatement[] = chunks(trackIds, 400).map((part) => ({
       sql: `DELETE FROM tracks WHERE id IN (${part.map(() => "?").join(",")})`,
       args: part,
     }));
     statements.push(
+      ...also,
       "DELETE FROM albums WHERE id NOT IN (SELECT album_id FROM tracks WHERE album_id IS NOT NULL)",
       `DELETE FROM artists WHERE id NOT IN (SELECT artist_id FROM track_artists)
          AND id NOT IN (SELECT artist_id FROM album_artists)`,
