@@ -226,6 +226,20 @@ describe("star and rate without JavaScript", () => {
     expect(rate.headers.get("location")).toBe(`/albums/${albumId}?sort=1`);
     expect(await marksOf(id)).toEqual({ starred: true, rating: 3 });
 
+    // Behind a proxy the request reaches the app at another address: the public URL counts too.
+    const proxied = await t.app.handle(
+      new Request(`http://10.0.0.5:3000/web/star/track/${id}`, {
+        method: "POST",
+        headers: {
+          cookie: alice.cookie,
+          "content-type": "application/x-www-form-urlencoded",
+          referer: here,
+        },
+        body: new URLSearchParams({ _csrf: alice.csrf, starred: "1" }).toString(),
+      }),
+    );
+    expect(proxied.headers.get("location")).toBe(`/albums/${albumId}?sort=1`);
+
     // A Referer from another site, or none, leads home, never away.
     for (const referer of ["https://evil.example/albums/1", "//evil.example/x", undefined]) {
       const res = await plainForm(`/web/star/track/${id}`, { starred: "0" }, referer);

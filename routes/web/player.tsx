@@ -144,7 +144,7 @@ export function playerRoutes(ctx: AppContext) {
         await existing(ctx, type, id);
         const on = field(body, "starred") === "1";
         await (on ? star : unstar)(ctx.database, session.user.id, [{ type, id }]);
-        if (!wantsFragment(request)) return redirectBack(request);
+        if (!wantsFragment(request)) return redirectBack(request, ctx.config.publicUrl);
         const name = field(body, "name") || `this ${type}`;
         return <StarButton type={type} id={id} name={name} starred={on} csrf={session.csrfToken} />;
       }),
@@ -157,7 +157,7 @@ export function playerRoutes(ctx: AppContext) {
         if (!/^[0-5]$/.test(rating)) throw new DomainError("invalid", "rating must be 0 to 5");
         await existing(ctx, type, id);
         await setRating(ctx.database, session.user.id, { type, id }, Number(rating));
-        if (!wantsFragment(request)) return redirectBack(request);
+        if (!wantsFragment(request)) return redirectBack(request, ctx.config.publicUrl);
         return new Response(null, { status: 204 });
       }),
     );

@@ -76,11 +76,12 @@ export function safeNext(raw: string | null | undefined): string {
 
 /**
  * Back to the page a plain (no-JavaScript) form was posted from: the Referer when it is a page of
- * this site, else the home page.
+ * this site (as the request reached us, or at its public URL behind a proxy), else the home page.
  */
-export function redirectBack(request: Request): Response {
+export function redirectBack(request: Request, publicUrl: string): Response {
   const referer = URL.parse(request.headers.get("referer") ?? "");
-  const same = referer && referer.origin === new URL(request.url).origin;
+  const ours = [new URL(request.url).origin, URL.parse(publicUrl)?.origin];
+  const same = referer && ours.includes(referer.origin);
   return redirect(same ? safeNext(referer.pathname + referer.search) : "/");
 }
 
