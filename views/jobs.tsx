@@ -97,12 +97,15 @@ export function JobActions(props: { job: JobRow; csrfToken: string; back: string
   );
 }
 
-/** One row of the job list. */
+/**
+ * One row of the job list. Its id lets the live refresh (a morph) match the row to its new self
+ * when newer jobs push it down, instead of rebuilding it under the pointer.
+ */
 export function JobItem(props: { job: JobRow; admin: boolean; csrfToken: string; back: string }) {
   const { job } = props;
   const label = jobLabel(job);
   return (
-    <li class="job">
+    <li class="job" id={`row-${job.id}`}>
       <a class="job-name" href={`/jobs/${job.id}`} safe>
         {label}
       </a>
