@@ -6,10 +6,15 @@ import type { PubSub } from "../edge/types.ts";
 import { DomainError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { JobQueue } from "./queue.ts";
-import type { JobContext, JobHandler, JobOutcome, JobRow } from "./types.ts";
+import {
+  ACTIVE_STATES,
+  type JobContext,
+  type JobHandler,
+  type JobOutcome,
+  type JobRow,
+} from "./types.ts";
 
 const TERMINAL: JobState[] = ["finished", "failed", "canceled"];
-const ACTIVE: JobState[] = ["queued", "scheduled", "started", "deferred"];
 const LOG_LIMIT = 500;
 const DEFAULT_BUDGET_MS = 10_000;
 
@@ -64,7 +69,7 @@ export class Jobs {
       const existing = await this.db.query.jobs.findFirst({
         where: and(
           options.dedupId ? eq(jobs.dedupId, options.dedupId) : eq(jobs.name, name),
-          inArray(jobs.state, ACTIVE),
+          inArray(jobs.state, ACTIVE_STATES),
         ),
       });
       if (existing) return existing;
@@ -213,7 +218,7 @@ export class Jobs {
     const handler = this.handlers.get(name);
     if (handler?.exclusive) {
       const active = await this.db.query.jobs.findFirst({
-        where: and(eq(jobs.name, name), inArray(jobs.state, ACTIVE)),
+        where: and(eq(jobs.name, name), inArray(jobs.state, ACTIVE_STATES)),
       });
       // Joining: the active job's own messages drive it; this delivery adds nothing.
       if (active) return "joined";

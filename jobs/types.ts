@@ -1,6 +1,11 @@
-import type { jobs } from "../db/schema.ts";
+import type { JobState, jobs } from "../db/schema.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
+
+/** States of a job that has not ended: it waits, runs, or waits on another. */
+export const ACTIVE_STATES: readonly JobState[] = ["queued", "scheduled", "started", "deferred"];
+
+export const isActive = (job: Pick<JobRow, "state">) => ACTIVE_STATES.includes(job.state);
 
 export interface JobContext<P = unknown, C = unknown> {
   job: JobRow;

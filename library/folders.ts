@@ -68,7 +68,7 @@ export async function folderSummaries(database: Database): Promise<FolderSummary
 const MAX_NAME = 100;
 
 /** A folder's display name: trimmed, 1–100 characters, no control characters. */
-export function folderName(raw: string): string {
+function folderName(raw: string): string {
   const name = raw.trim();
   if (!name) throw new DomainError("invalid", "a folder needs a name");
   if (name.length > MAX_NAME) {

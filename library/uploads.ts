@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { jobs, tracks } from "../db/schema.ts";
+import { ACTIVE_STATES } from "../jobs/types.ts";
 import type { MusicFolder } from "./folders.ts";
 import { sniffAudio } from "./tags.ts";
 import { resolveInside } from "./walk.ts";
@@ -151,7 +152,7 @@ export class UploadIntake {
     const importing = await db.query.jobs.findFirst({
       where: and(
         eq(jobs.dedupId, `import:${contentHash}`),
-        inArray(jobs.state, ["queued", "scheduled", "started", "deferred"]),
+        inArray(jobs.state, [...ACTIVE_STATES]),
       ),
     });
     if (importing) return { message: "already being imported" };

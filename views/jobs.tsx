@@ -1,8 +1,7 @@
 import type { JobState } from "../db/schema.ts";
-import type { JobRow } from "../jobs/types.ts";
+import { isActive, type JobRow } from "../jobs/types.ts";
 import type { AlbumView } from "../library/queries.ts";
 
-const ACTIVE: JobState[] = ["queued", "scheduled", "started", "deferred"];
 const RETRYABLE: JobState[] = ["failed", "canceled"];
 
 /** A job's short handle for people: its name and the first characters of its id. */
@@ -10,7 +9,6 @@ export function jobLabel(job: Pick<JobRow, "id" | "name">): string {
   return `${job.name} ${job.id.replace(/^job_/, "").slice(0, 8)}`;
 }
 
-export const isActive = (job: Pick<JobRow, "state">) => ACTIVE.includes(job.state);
 export const canCancel = (job: JobRow) => isActive(job) && !job.cancelRequested;
 
 /**

@@ -1,5 +1,6 @@
 import type { AppContext } from "../../context.ts";
 import { startScan } from "../../jobs/registry.ts";
+import { isActive } from "../../jobs/types.ts";
 import { albumsByIds, artistsByIds, countTracks, tracksByIds } from "../../library/queries.ts";
 import { search } from "../../library/search.ts";
 import { albumDirNode, albumNode, artistNode, songNode } from "./shapes.ts";
@@ -22,7 +23,7 @@ export function libraryMethods(ctx: AppContext): Record<string, SubsonicMethod> 
     for (const name of SCAN_JOBS) {
       const { items } = await ctx.jobs.list({ name, limit: 1 });
       const job = items[0];
-      if (job && ["queued", "started", "scheduled", "deferred"].includes(job.state)) {
+      if (job && isActive(job)) {
         return { scanStatus: { scanning: true, count: job.done } };
       }
     }

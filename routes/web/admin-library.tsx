@@ -3,11 +3,11 @@ import type { ActiveSession } from "../../auth/sessions.ts";
 import type { AppContext } from "../../context.ts";
 import { DomainError } from "../../errors.ts";
 import { startScan } from "../../jobs/registry.ts";
-import type { JobRow } from "../../jobs/types.ts";
+import { isActive, type JobRow } from "../../jobs/types.ts";
 import { type FolderSummary, folderSummaries } from "../../library/folders.ts";
 import { Csrf, Notice, When } from "../../views/account.tsx";
 import { AdminPage, ConfirmRemoval } from "../../views/admin.tsx";
-import { isActive, liveTrigger } from "../../views/jobs.tsx";
+import { liveTrigger } from "../../views/jobs.tsx";
 import { Layout } from "../../views/layout.tsx";
 import { attempt, pageAnswer } from "./account.ts";
 import { doneNotice, field, guarded, idParam } from "./page.ts";
@@ -26,6 +26,7 @@ const DONE = new Map<string, (name: string) => string>([
   ["rescan", () => "Full rescan queued: every file will be read again."],
   ["added", (name) => `Added ${name}: a scan is reading it.`],
   ["removed", (name) => `Removed ${name} and its tracks.`],
+  ["renamed", () => "Renamed."],
 ]);
 
 type Problem = Awaited<ReturnType<AppContext["library"]["problems"]>>[number];
@@ -417,8 +418,7 @@ export function adminLibraryRoutes(ctx: AppContext) {
           { request },
           async ({ session, url }) => {
             const folder = await summary(params.id);
-            const ok = url.searchParams.get("done") === "renamed" ? "Renamed." : undefined;
-            return folderPage(session, folder, { ok });
+            return folderPage(session, folder, { ok: doneNotice(url, DONE) });
           },
           ADMIN,
         ),

@@ -5,13 +5,12 @@ import { type JobState, jobStates } from "../../db/schema.ts";
 import { DomainError } from "../../errors.ts";
 import { jobCounts, jobNames } from "../../jobs/monitor.ts";
 import { startScan } from "../../jobs/registry.ts";
-import type { JobRow } from "../../jobs/types.ts";
+import { isActive, type JobRow } from "../../jobs/types.ts";
 import { albumOfImport } from "../../library/imports.ts";
 import {
   canCancel,
   canRetry,
   duration,
-  isActive,
   JobActions,
   JobItem,
   JobProgress,
